@@ -1,0 +1,195 @@
+"""JSON endpoints. Views parse input, call one service and return JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+
+from wiki.api.openapi import openapi_document
+from wiki.models import User
+from wiki.services import lessons, municipalities, permissions, users
+from wiki.services.errors import DomainError, FieldError, Unauthenticated, ValidationFailed
+from wiki.services.validation import validate
+from wiki.vocabulary import FRONT_MATTER_KEYS
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PER_PAGE = 100
+READ_ONLY_KEYS = {"revision", "html", "province", "updated_at", "author"}
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad-request"
+
+
+def _token_user() -> User | None:
+    """The user of a valid Bearer token; 401 for a malformed or unknown token."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("gebruik 'Authorization: Bearer TOKEN'")
+    user = users.user_for_token(token.strip())
+    if user is None:
+        raise Unauthenticated("onbekend of ingetrokken token")
+    return user
+
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("de body moet een JSON-object zijn (Content-Type: application/json)")
+    return data
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise BadRequest(f"'{name}' moet een geheel getal zijn")
+    return min(high, max(low, int(raw)))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+@bp.get("/lessons")
+def list_lessons() -> Any:
+    user = _token_user()
+    per_page = _int_arg("per_page", 25, 1, MAX_PER_PAGE)
+    page = lessons.listing(
+        user,
+        municipality=request.args.get("municipality") or None,
+        province=request.args.get("province") or None,
+        type=request.args.get("type") or None,
+        theme=request.args.get("theme") or None,
+        tag=request.args.get("tag") or None,
+        status=request.args.get("status") or None,
+        page=_int_arg("page", 1, 1, 10**6),
+        per_page=per_page,
+    )
+    return jsonify(
+        {
+            "total": page.total,
+            "page": page.page,
+            "per_page": page.per_page,
+            "lessons": [
+                {
+                    "slug": lesson.slug,
+                    "title": lesson.title,
+                    "municipality": lesson.municipality.name,
+                    "province": lesson.municipality.province,
+                    "type": lesson.type,
+                    "status": lesson.status,
+                    "themes": [t.slug for t in lesson.themes],
+                    "summary": lesson.summary,
+                    "revision": lesson.revision_number,
+                    "updated_at": lesson.updated_at.isoformat(),
+                    "url": url_for("api.get_lesson", slug=lesson.slug),
+                }
+                for lesson in page.items
+            ],
+        }
+    )
+
+
+@bp.get("/lessons/<slug>")
+def get_lesson(slug: str) -> Any:
+    lesson = lessons.get(slug, _token_user())
+    revision = lessons.current_revision(lesson)
+    return jsonify(lessons.as_dict(lesson, revision, lessons.rendered(revision).html))
+
+
+def _lesson_fields(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Split a JSON body into front matter and Markdown, refusing unknown keys."""
+    allowed = set(FRONT_MATTER_KEYS) | {"markdown", "comment", "base_revision"} | READ_ONLY_KEYS
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationFailed([FieldError(k, "onbekend veld") for k in unknown])
+    markdown = data.get("markdown", "")
+    if not isinstance(markdown, str):
+        raise ValidationFailed([FieldError("markdown", "moet tekst zijn")])
+    front_matter = {k: v for k, v in data.items() if k in FRONT_MATTER_KEYS}
+    return front_matter, markdown
+
+
+@bp.post("/lessons")
+def create_lesson() -> Any:
+    user = permissions.require_writer(_token_user())
+    payload = _json_body()
+    front_matter, markdown = _lesson_fields(payload)
+    data = validate(front_matter, markdown)
+    result = lessons.create(data, user, str(payload.get("comment", "")))
+    body = lessons.as_dict(result.lesson, result.revision, lessons.rendered(result.revision).html)
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_lesson", slug=result.lesson.slug)
+    return response
+
+
+@bp.put("/lessons/<slug>")
+def update_lesson(slug: str) -> Any:
+    user = permissions.require_writer(_token_user())
+    payload = _json_body()
+    lesson = lessons.get(slug, user)
+    base = payload.get("base_revision")
+    if isinstance(base, bool) or not isinstance(base, int):
+        raise ValidationFailed(
+            [FieldError("base_revision", "verplicht: het revisienummer waarop uw wijziging voortbouwt")]
+        )
+    front_matter, markdown = _lesson_fields(payload)
+    if "slug" in front_matter and front_matter["slug"] != slug:
+        raise ValidationFailed([FieldError("slug", "de slug van een les kan niet veranderen")])
+    current = lessons.current_revision(lesson)
+    merged = {**current.front_matter, **front_matter}
+    data = validate(merged, markdown if "markdown" in payload else current.body)
+    comment = str(payload.get("comment", ""))
+    result = lessons.update(slug, data, base, user, comment)
+    body = lessons.as_dict(result.lesson, result.revision, lessons.rendered(result.revision).html)
+    return jsonify(body)
+
+
+@bp.get("/lessons/<slug>/revisions")
+def list_revisions(slug: str) -> Any:
+    lesson = lessons.get(slug, _token_user())
+    return jsonify(
+        {
+            "slug": lesson.slug,
+            "revisions": [
+                {
+                    "revision": r.number,
+                    "author": r.author_name,
+                    "created_at": r.created_at.isoformat(),
+                    "comment": r.comment,
+                    "title": r.title,
+                }
+                for r in lessons.revisions(lesson)
+            ],
+        }
+    )
+
+
+@bp.get("/municipalities")
+def list_municipalities() -> Any:
+    statuses = permissions.visible_statuses(_token_user())
+    return jsonify(
+        {
+            "municipalities": [
+                {
+                    "name": m.name,
+                    "code": m.code,
+                    "province": m.province,
+                    "aliases": m.alias_list,
+                    "lesson_count": count,
+                }
+                for m, count in municipalities.with_counts(statuses)
+            ]
+        }
+    )
+

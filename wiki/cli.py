@@ -1,0 +1,152 @@
+"""The `leerwiki` command line: a Flask CLI group, so `flask --app wiki ...` works too."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from wiki.services import content_io, setup, users
+from wiki.services.errors import DomainError, ValidationFailed
+from wiki.vocabulary import ROLES
+
+
+def main() -> None:
+    """Entry point of the `leerwiki` console script."""
+    from wiki import create_app
+
+    cli = FlaskGroup(create_app=create_app, add_version_option=False, help="Leerwiki: lessen uit het sociaal domein.")
+    cli.main(prog_name="leerwiki")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach our commands to the app's CLI group."""
+    app.cli.add_command(serve)
+    app.cli.add_command(import_content)
+    app.cli.add_command(export_content)
+    app.cli.add_command(users_group)
+    app.cli.add_command(tokens_group)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the production WSGI server (waitress); migrate and load content/ on first start."""
+    import waitress
+
+    started = time.perf_counter()
+    setup.upgrade_database()
+    content_dir = Path(current_app.config["CONTENT_DIR"])
+    report = setup.load_content_if_empty(content_dir)
+    if report is not None:
+        click.echo(f"Voorbeeldinhoud geladen uit {content_dir}: {report.summary()}")
+        for rejection in report.rejected:
+            click.echo(f"  afgewezen: {rejection}", err=True)
+    click.echo(f"Klaar in {time.perf_counter() - started:.1f} s.")
+    click.echo(f"Leerwiki draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
+    waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
+
+
+@click.command("import-content")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and count, but save nothing.")
+@with_appcontext
+def import_content(path: Path, dry_run: bool) -> None:
+    """Import lesson files (idempotent); every rejected file is listed with its reason."""
+    files = content_io.lesson_files(path)
+    if len(files) > 50 and sys.stderr.isatty():
+        with click.progressbar(length=len(files), label="Importeren", file=sys.stderr) as bar:
+            report = content_io.import_folder(path, dry_run=dry_run, progress=lambda _p: bar.update(1))
+    elif len(files) > 50:
+        done = [0]
+
+        def tick(_p: Path) -> None:
+            done[0] += 1
+            if done[0] % 1000 == 0:
+                click.echo(f"  {done[0]}/{len(files)} bestanden", err=True)
+
+        report = content_io.import_folder(path, dry_run=dry_run, progress=tick)
+    else:
+        report = content_io.import_folder(path, dry_run=dry_run)
+    for rejection in report.rejected:
+        click.echo(f"rejected {rejection}", err=True)
+    prefix = "dry run: " if dry_run else ""
+    click.echo(prefix + report.summary())
+    if report.rejected:
+        sys.exit(1)
+
+
+@click.command("export-content")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_content(path: Path) -> None:
+    """Write every lesson as a Markdown file with front matter."""
+    count = content_io.export_folder(path)
+    click.echo(f"exported {count} lessons to {path}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--municipality", default=None)
+@click.option("--organisation", default=None)
+@click.option("--name", default=None, help="Display name.")
+@with_appcontext
+def create_user(
+    email: str, role: str, municipality: str | None, organisation: str | None, name: str | None
+) -> None:
+    """Create an account; the password is read from standard input."""
+    if sys.stdin.isatty():
+        password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        user = users.create_user(email, password, role, municipality, organisation, name)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            click.echo(f"error: {error.field}: {error.message}", err=True)
+        sys.exit(1)
+    click.echo(f"created {user.role} {user.email}")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@with_appcontext
+def create_token(email: str) -> None:
+    """Create an API token; it is printed once, alone on the last line."""
+    try:
+        token = users.create_token(email)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo("Bewaar dit token: het wordt niet opnieuw getoond.")
+    click.echo(token)
+
+
+@tokens_group.command("revoke")
+@click.argument("token")
+@with_appcontext
+def revoke_token(token: str) -> None:
+    """Revoke an API token."""
+    if not users.revoke_token(token):
+        click.echo("error: unknown or already revoked token", err=True)
+        sys.exit(1)
+    click.echo("revoked")

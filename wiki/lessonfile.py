@@ -1,0 +1,102 @@
+"""The lesson file format: Markdown with YAML front matter. The only module that reads or
+writes it, so import and export round-trip through one definition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import frontmatter
+import yaml
+
+from wiki.vocabulary import FRONT_MATTER_KEYS
+
+_HANDLER = frontmatter.YAMLHandler()
+
+
+class FileFormatError(Exception):
+    """The file cannot be read as a lesson at all (before any field is checked)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class LessonFile:
+    """A parsed file: its raw front matter (unchecked) and its Markdown body."""
+
+    front_matter: dict[str, Any]
+    body: str
+
+
+def parse(data: bytes) -> LessonFile:
+    """Parse the bytes of a lesson file; raises FileFormatError with a specific reason."""
+    if not data.strip():
+        raise FileFormatError("file", "het bestand is leeg")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            "file", f"het bestand is geen UTF-8 (ongeldige byte op positie {exc.start})"
+        ) from exc
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    if not _HANDLER.detect(text):
+        raise FileFormatError("front matter", "geen front matter: het bestand moet met '---' beginnen")
+    try:
+        raw_yaml, body = _HANDLER.split(text)
+    except ValueError as exc:
+        raise FileFormatError("front matter", "de front matter wordt niet afgesloten met '---'") from exc
+    try:
+        meta = yaml.safe_load(raw_yaml)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (regel {where.line + 2})" if where is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FileFormatError("front matter", f"ongeldige YAML{line}: {problem}") from exc
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise FileFormatError("front matter", "de front matter moet uit 'sleutel: waarde'-regels bestaan")
+    return LessonFile(front_matter={str(k): v for k, v in meta.items()}, body=normalise_body(body))
+
+
+def normalise_body(body: str) -> str:
+    """Bodies are stored without leading blank lines and with one final newline."""
+    body = body.replace("\r\n", "\n").strip("\n")
+    lines = [line.rstrip() for line in body.split("\n")]
+    return "\n".join(lines).strip("\n") + "\n" if any(lines) else ""
+
+
+def dump(front_matter: dict[str, Any], body: str) -> str:
+    """Serialise a lesson in the canonical form: known keys in contract order, then others."""
+    ordered = {k: front_matter[k] for k in FRONT_MATTER_KEYS if _present(front_matter.get(k))}
+    ordered.update(
+        {k: v for k, v in front_matter.items() if k not in ordered and k not in FRONT_MATTER_KEYS}
+    )
+    header = yaml.dump(
+        ordered,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=None,
+        width=4096,
+    )
+    return f"---\n{header}---\n\n{normalise_body(body)}"
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [])
+
+
+class _Dumper(yaml.SafeDumper):
+    """A safe dumper that writes multi-line strings as readable block scalars."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)

@@ -1,0 +1,21 @@
+"""The database models. The database is the one source of truth."""
+
+from wiki.models.base import Base, utcnow
+from wiki.models.lesson import Lesson, Link, Revision, Tag, lesson_tag, lesson_theme
+from wiki.models.reference import Municipality, Theme
+from wiki.models.user import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Lesson",
+    "Link",
+    "Municipality",
+    "Revision",
+    "Tag",
+    "Theme",
+    "User",
+    "lesson_tag",
+    "lesson_theme",
+    "utcnow",
+]

@@ -1,0 +1,161 @@
+"""Markdown to safe HTML. The only place where user content becomes `Markup`.
+
+Pipeline: Markdown (with wiki links and a table of contents) -> HTML -> nh3 allowlist.
+Sanitising is not optional: every caller gets sanitised output.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
+from markupsafe import Markup
+
+WIKI_LINK_RE = r"\[\[([^\]|\n]{1,200})(?:\|([^\]\n]{1,200}))?\]\]"
+_WIKI_LINK_SCAN = re.compile(WIKI_LINK_RE)
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
+    "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "class"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title"},
+    "td": {"align"},
+    "th": {"align"},
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+
+def link_target(raw: str) -> str:
+    """The slug a wiki link points to: `[[Schuldhulp Tilburg]]` -> `schuldhulp-tilburg`."""
+    # Local import: validation imports nothing from here, so no cycle, but keep it lazy.
+    from wiki.services.validation import slugify
+
+    return slugify(raw)
+
+
+def find_links(body: str) -> set[str]:
+    """Every slug the body links to with `[[...]]`."""
+    return {s for s in (link_target(m.group(1)) for m in _WIKI_LINK_SCAN.finditer(body)) if s}
+
+
+@dataclass
+class Rendered:
+    """Sanitised HTML and a table of contents (level, anchor, text)."""
+
+    html: str
+    toc: list[dict[str, Any]] = field(default_factory=list)
+
+    def toc_json(self) -> str:
+        return json.dumps(self.toc, ensure_ascii=False)
+
+
+class _WikiLinkProcessor(InlineProcessor):
+    def __init__(self, pattern: str, md: markdown.Markdown, resolver: LinkResolver) -> None:
+        super().__init__(pattern, md)
+        self.resolver = resolver
+
+    def handleMatch(  # noqa: N802 - the name Python-Markdown calls
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
+        slug = link_target(m.group(1))
+        label = (m.group(2) or m.group(1)).strip()
+        element = etree.Element("a")
+        element.text = label
+        if slug and self.resolver.exists(slug):
+            element.set("href", self.resolver.url(slug))
+            element.set("class", "wikilink")
+        else:
+            element.set("href", self.resolver.create_url(slug))
+            element.set("class", "wikilink missing")
+            element.set("title", "Deze les bestaat nog niet: aanmaken")
+        return element, m.start(0), m.end(0)
+
+
+class _WikiLinkExtension(Extension):
+    def __init__(self, resolver: LinkResolver) -> None:
+        super().__init__()
+        self.resolver = resolver
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK_RE, md, self.resolver), "wikilink", 75)
+
+
+@dataclass
+class LinkResolver:
+    """How wiki links become URLs: `exists` says whether a slug is a lesson."""
+
+    exists: Callable[[str], bool]
+    prefix: str = "/lessons/"
+
+    def url(self, slug: str) -> str:
+        return f"{self.prefix}{slug}"
+
+    def create_url(self, slug: str) -> str:
+        return f"{self.prefix}new?slug={slug}" if slug else f"{self.prefix}new"
+
+
+def _anchor(value: str, separator: str) -> str:
+    # Prefix anchors so content can never clobber ids the page itself uses.
+    return "h-" + slugify_unicode(value, separator)
+
+
+def render(body: str, resolver: LinkResolver) -> Rendered:
+    """Render Markdown to sanitised HTML with a table of contents."""
+    md = markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "sane_lists",
+            "toc",
+            _WikiLinkExtension(resolver),
+        ],
+        extension_configs={"toc": {"slugify": _anchor, "toc_depth": "2-4"}},
+        output_format="html",
+    )
+    raw = md.convert(body)
+    toc = [
+        {"level": level, "id": token["id"], "name": html.unescape(token["name"])}
+        for level, token in _flatten(getattr(md, "toc_tokens", []))
+    ]
+    return Rendered(html=sanitise(raw), toc=toc)
+
+
+def _flatten(tokens: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    flat: list[tuple[int, dict[str, Any]]] = []
+    for token in tokens:
+        flat.append((int(token["level"]), token))
+        flat.extend(_flatten(token.get("children", [])))
+    return flat
+
+
+def sanitise(raw_html: str) -> str:
+    """Keep only the allowlisted tags, attributes and URL schemes."""
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def as_markup(sanitised_html: str) -> Markup:
+    """Mark HTML that came out of `render` as safe for Jinja."""
+    return Markup(sanitised_html)  # noqa: S704 - sanitised by nh3 in render()

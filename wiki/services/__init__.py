@@ -1,0 +1,1 @@
+"""Business logic: plain functions that never touch the HTTP request."""

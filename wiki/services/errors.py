@@ -1,0 +1,92 @@
+"""Domain errors. Services raise these; one place maps them to HTML and JSON responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class; `code` is the stable machine-readable error code of the API."""
+
+    status = 400
+    code = "bad-request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def details(self) -> dict[str, Any]:
+        return {}
+
+
+@dataclass
+class FieldError:
+    """One problem with one field of a lesson (or of a file being imported)."""
+
+    field: str
+    message: str
+
+
+class ValidationFailed(DomainError):
+    """The input is not a valid lesson; lists every problem found, per field."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    def details(self) -> dict[str, Any]:
+        return {"fields": {e.field: e.message for e in self.errors}}
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not-found"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+@dataclass
+class ConflictInfo:
+    """What the editor needs to show a merge screen."""
+
+    slug: str
+    base_revision: int
+    current_revision: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class EditConflict(DomainError):
+    """Someone saved the lesson after the revision the edit started from."""
+
+    status = 409
+    code = "edit-conflict"
+
+    def __init__(self, info: ConflictInfo) -> None:
+        super().__init__(
+            f"lesson '{info.slug}' was saved as revision {info.current_revision} "
+            f"after your base revision {info.base_revision}"
+        )
+        self.info = info
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "base_revision": self.info.base_revision,
+            "current_revision": self.info.current_revision,
+        }
+
+
+class SlugTaken(DomainError):
+    status = 409
+    code = "slug-taken"

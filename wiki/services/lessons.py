@@ -1,0 +1,367 @@
+"""Lessons: reading, saving as immutable revisions, conflict detection, reverting."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from wiki import rendering
+from wiki.extensions import db
+from wiki.models import Lesson, Link, Municipality, Revision, Tag, Theme, User, utcnow
+from wiki.services import municipalities, permissions
+from wiki.services.errors import ConflictInfo, EditConflict, NotFound, SlugTaken
+from wiki.services.validation import LessonInput, validate
+
+
+@dataclass
+class SaveResult:
+    """The revision that is now current, and whether this save created it."""
+
+    lesson: Lesson
+    revision: Revision
+    changed: bool
+
+
+@dataclass
+class Page:
+    """One page of a listing."""
+
+    items: list[Lesson]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+# ---- reading ---------------------------------------------------------------
+
+
+def find(slug: str) -> Lesson | None:
+    """The lesson with this slug, whoever may see it."""
+    return db.session.execute(select(Lesson).where(Lesson.slug == slug)).scalar_one_or_none()
+
+
+def get(slug: str, viewer: User | None) -> Lesson:
+    """The lesson, or NotFound when it does not exist or the viewer may not see it."""
+    lesson = find(slug)
+    if lesson is None or not permissions.can_view(viewer, lesson):
+        raise NotFound(f"les '{slug}' bestaat niet")
+    return lesson
+
+
+def current_revision(lesson: Lesson) -> Revision:
+    """The latest revision of a lesson."""
+    return get_revision(lesson, lesson.revision_number)
+
+
+def get_revision(lesson: Lesson, number: int) -> Revision:
+    """Revision `number` of a lesson, or NotFound."""
+    revision = db.session.execute(
+        select(Revision)
+        .options(selectinload(Revision.author))
+        .where(Revision.lesson_id == lesson.id, Revision.number == number)
+    ).scalar_one_or_none()
+    if revision is None:
+        raise NotFound(f"les '{lesson.slug}' heeft geen revisie {number}")
+    return revision
+
+
+def revisions(lesson: Lesson) -> list[Revision]:
+    """All revisions, newest first."""
+    return list(
+        db.session.execute(
+            select(Revision)
+            .options(selectinload(Revision.author))
+            .where(Revision.lesson_id == lesson.id)
+            .order_by(Revision.number.desc())
+        ).scalars()
+    )
+
+
+def input_of(revision: Revision) -> LessonInput:
+    """The lesson as it stood at a revision, as editable input."""
+    return validate(dict(revision.front_matter), revision.body)
+
+
+def file_text(revision: Revision) -> str:
+    """The revision in the file format (front matter + body), the unit that diffs compare."""
+    from wiki import lessonfile
+
+    return lessonfile.dump(revision.front_matter, revision.body)
+
+
+def rendered(revision: Revision) -> rendering.Rendered:
+    """The revision's HTML, from its cache when the cache is valid."""
+    if revision.html_cache is not None and revision.toc_cache is not None:
+        return rendering.Rendered(html=revision.html_cache, toc=json.loads(revision.toc_cache))
+    result = render_body(revision.body)
+    # A derived cache: write it in its own statement so a failure costs nothing but speed.
+    db.session.execute(
+        sql_update(Revision)
+        .where(Revision.id == revision.id)
+        .values(html_cache=result.html, toc_cache=result.toc_json())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result
+
+
+def render_body(body: str) -> rendering.Rendered:
+    """Render Markdown, marking wiki links whose target does not exist."""
+    targets = rendering.find_links(body)
+    existing = (
+        set(db.session.execute(select(Lesson.slug).where(Lesson.slug.in_(targets))).scalars())
+        if targets
+        else set()
+    )
+    return rendering.render(body, rendering.LinkResolver(exists=existing.__contains__))
+
+
+def backlinks(lesson: Lesson, viewer: User | None) -> list[Lesson]:
+    """Lessons the viewer may see whose current text links here."""
+    return list(
+        db.session.execute(
+            select(Lesson)
+            .join(Link, Link.source_id == Lesson.id)
+            .where(
+                Link.target_slug == lesson.slug,
+                Lesson.status.in_(permissions.visible_statuses(viewer)),
+            )
+            .order_by(Lesson.title)
+        ).scalars()
+    )
+
+
+def listing(
+    viewer: User | None,
+    *,
+    municipality: str | None = None,
+    province: str | None = None,
+    type: str | None = None,
+    theme: str | None = None,
+    tag: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+    order: str = "title",
+) -> Page:
+    """Visible lessons matching the filters, one page of them."""
+    statuses = permissions.visible_statuses(viewer)
+    query = select(Lesson).where(Lesson.status.in_(statuses))
+    if status:
+        query = query.where(Lesson.status == status)
+    if municipality:
+        record = municipalities.directory().resolve(municipality)
+        query = query.join(Municipality).where(Municipality.code == (record.code if record else ""))
+    if province:
+        query = query.where(
+            Lesson.municipality_id.in_(
+                select(Municipality.id).where(func.lower(Municipality.province) == province.lower())
+            )
+        )
+    if type:
+        query = query.where(Lesson.type == type)
+    if theme:
+        query = query.where(Lesson.themes.any(Theme.slug == theme))
+    if tag:
+        query = query.where(Lesson.tags.any(Tag.name == tag.lower()))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    ordering = Lesson.updated_at.desc() if order == "updated" else Lesson.title
+    page = max(1, page)
+    items = db.session.execute(
+        query.options(selectinload(Lesson.themes))
+        .order_by(ordering, Lesson.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).scalars()
+    return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def recent_revisions(viewer: User | None, limit: int = 50) -> list[Revision]:
+    """The latest saves of lessons the viewer may see, newest first."""
+    return list(
+        db.session.execute(
+            select(Revision)
+            .join(Lesson)
+            .options(selectinload(Revision.author), selectinload(Revision.lesson))
+            .where(Lesson.status.in_(permissions.visible_statuses(viewer)))
+            .order_by(Revision.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+# ---- writing ---------------------------------------------------------------
+
+
+def create(
+    data: LessonInput,
+    author: User | None,
+    comment: str = "",
+    author_label: str = "",
+    *,
+    commit: bool = True,
+) -> SaveResult:
+    """Create a lesson with its first revision. SlugTaken if the slug is in use.
+
+    `commit=False` lets a bulk import commit in batches; the caller then commits.
+    """
+    if find(data.slug) is not None:
+        raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'")
+    lesson = Lesson(slug=data.slug, revision_number=0)
+    db.session.add(lesson)
+    revision = _write(lesson, data, author, comment or "Aangemaakt", author_label)
+    _invalidate_links_to(data.slug)
+    if commit:
+        try:
+            db.session.commit()
+        except IntegrityError as exc:
+            db.session.rollback()
+            raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'") from exc
+    return SaveResult(lesson, revision, changed=True)
+
+
+def update(
+    slug: str,
+    data: LessonInput,
+    base_revision: int,
+    author: User | None,
+    comment: str = "",
+    author_label: str = "",
+    *,
+    commit: bool = True,
+) -> SaveResult:
+    """Save a new revision on top of `base_revision`; EditConflict if someone saved since."""
+    lesson = find(slug)
+    if lesson is None:
+        raise NotFound(f"les '{slug}' bestaat niet")
+    if base_revision != lesson.revision_number:
+        raise EditConflict(ConflictInfo(slug, base_revision, lesson.revision_number))
+    current = current_revision(lesson)
+    data.slug = lesson.slug  # the slug is the lesson's identity; links depend on it
+    if data.front_matter() == current.front_matter and data.body == current.body:
+        return SaveResult(lesson, current, changed=False)
+    revision = _write(lesson, data, author, comment, author_label)
+    if not commit:
+        return SaveResult(lesson, revision, changed=True)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        # Another writer took the same revision number between our read and our commit.
+        db.session.rollback()
+        fresh = find(slug)
+        number = fresh.revision_number if fresh else base_revision + 1
+        raise EditConflict(ConflictInfo(slug, base_revision, number)) from exc
+    return SaveResult(lesson, revision, changed=True)
+
+
+def revert(slug: str, number: int, base_revision: int, author: User | None) -> SaveResult:
+    """Make an old revision current again, as a new revision (history is never rewritten)."""
+    lesson = find(slug)
+    if lesson is None:
+        raise NotFound(f"les '{slug}' bestaat niet")
+    old = get_revision(lesson, number)
+    return update(slug, input_of(old), base_revision, author, f"Teruggezet naar revisie {number}")
+
+
+def _write(
+    lesson: Lesson, data: LessonInput, author: User | None, comment: str, author_label: str
+) -> Revision:
+    """Add the next revision and copy its metadata onto the lesson (no commit)."""
+    with db.session.no_autoflush:
+        municipality = municipalities.get_by_name(data.municipality)
+        if municipality is None:  # validate() resolved it against the same data file
+            raise NotFound(f"gemeente '{data.municipality}' ontbreekt in de database")
+        now = utcnow()
+        lesson.revision_number += 1
+        lesson.title = data.title
+        lesson.summary = data.summary or summary_from_body(data.body)
+        lesson.municipality = municipality
+        lesson.type = data.type
+        lesson.status = data.status
+        lesson.level = data.level
+        lesson.domain = data.domain
+        lesson.owner = data.owner
+        lesson.year = data.year
+        lesson.updated_at = now
+        lesson.themes = list(
+            db.session.execute(select(Theme).where(Theme.slug.in_(data.themes))).scalars()
+        )
+        lesson.tags = [_tag(name) for name in data.tags]
+        result = render_body(data.body)
+        revision = Revision(
+            lesson=lesson,
+            number=lesson.revision_number,
+            title=data.title,
+            front_matter=data.front_matter(),
+            body=data.body,
+            author=author,
+            author_label=author_label,
+            comment=comment[:500],
+            created_at=now,
+            html_cache=result.html,
+            toc_cache=result.toc_json(),
+        )
+        db.session.add(revision)
+        db.session.flush()
+        db.session.execute(delete(Link).where(Link.source_id == lesson.id))
+        for target in sorted(rendering.find_links(data.body)):
+            db.session.add(Link(source_id=lesson.id, target_slug=target))
+        return revision
+
+
+def _tag(name: str) -> Tag:
+    # Bulk imports save many lessons before flushing: reuse a tag added earlier in the batch.
+    for pending in db.session.new:
+        if isinstance(pending, Tag) and pending.name == name:
+            return pending
+    tag = db.session.execute(select(Tag).where(Tag.name == name)).scalar_one_or_none()
+    if tag is None:
+        tag = Tag(name=name)
+        db.session.add(tag)
+    return tag
+
+
+def _invalidate_links_to(slug: str) -> None:
+    """A new lesson turns 'missing' links to it into real ones: drop those cached renders."""
+    sources = select(Link.source_id).where(Link.target_slug == slug)
+    db.session.execute(
+        sql_update(Revision)
+        .where(Revision.lesson_id.in_(sources))
+        .values(html_cache=None, toc_cache=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def summary_from_body(body: str, limit: int = 240) -> str:
+    """The first paragraph of plain text, shortened, for lessons without a summary."""
+    for block in body.split("\n\n"):
+        text = " ".join(line.strip() for line in block.splitlines()).strip()
+        if text and not text.startswith(("#", "|", "```", "---")):
+            plain = text.replace("**", "").replace("[[", "").replace("]]", "")
+            return plain if len(plain) <= limit else plain[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def as_dict(lesson: Lesson, revision: Revision, html: str | None = None) -> dict[str, Any]:
+    """The API's view of a lesson at a revision."""
+    data: dict[str, Any] = dict(revision.front_matter)
+    data.setdefault("slug", lesson.slug)
+    data["province"] = lesson.municipality.province
+    data["summary"] = data.get("summary") or lesson.summary
+    data["markdown"] = revision.body
+    if html is not None:
+        data["html"] = html
+    data["revision"] = revision.number
+    data["updated_at"] = revision.created_at.isoformat()
+    data["author"] = revision.author_name
+    return data

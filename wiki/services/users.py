@@ -1,0 +1,125 @@
+"""Accounts: creation, password checks and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from wiki.extensions import db
+from wiki.models import ApiToken, User, utcnow
+from wiki.services import municipalities
+from wiki.services.errors import FieldError, NotFound, ValidationFailed
+from wiki.vocabulary import ROLES
+
+_hasher = PasswordHasher()
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "lw_"
+# Verifying against a real hash for unknown e-mails keeps the timing the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: str,
+    municipality: str | None = None,
+    organisation: str | None = None,
+    name: str | None = None,
+) -> User:
+    """Create an account; ValidationFailed lists every problem."""
+    errors: list[FieldError] = []
+    email = email.strip().lower()
+    if not EMAIL_RE.match(email):
+        errors.append(FieldError("email", f"'{email}' is geen geldig e-mailadres"))
+    elif find_by_email(email) is not None:
+        errors.append(FieldError("email", f"er bestaat al een account voor {email}"))
+    if role not in ROLES:
+        errors.append(FieldError("role", f"onbekende rol '{role}'; kies uit {', '.join(ROLES)}"))
+    if len(password) < MIN_PASSWORD:
+        errors.append(FieldError("password", f"minstens {MIN_PASSWORD} tekens"))
+    place = None
+    if municipality:
+        place = municipalities.get_by_name(municipality)
+        if place is None:
+            hint = municipalities.directory().suggest(municipality)
+            extra = f"; bedoelt u {', '.join(hint)}?" if hint else ""
+            errors.append(FieldError("municipality", f"onbekende gemeente '{municipality}'{extra}"))
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(
+        email=email,
+        name=(name or "").strip(),
+        password_hash=_hasher.hash(password),
+        role=role,
+        municipality=place,
+        organisation=(organisation or "").strip(),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def find_by_email(email: str) -> User | None:
+    """The account with this e-mail address (case-insensitive)."""
+    return db.session.execute(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    ).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = find_by_email(email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return user
+
+
+def create_token(email: str) -> str:
+    """A new API token for the user; only its hash is stored, so show it once."""
+    user = find_by_email(email)
+    if user is None:
+        raise NotFound(f"geen account voor {email}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_digest(token)))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a valid, unrevoked token belongs to."""
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def revoke_token(token: str) -> bool:
+    """Revoke a token; True if it existed and was live."""
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    if row is None:
+        return False
+    row.revoked_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def _digest(token: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is enough (no brute force possible).
+    return hashlib.sha256(token.encode()).hexdigest()

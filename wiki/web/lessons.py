@@ -1,0 +1,281 @@
+"""Lesson pages: view, create, edit (with preview and merge on conflict), history, diff, revert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from wiki import rendering
+from wiki.services import diff, lessons, municipalities, permissions
+from wiki.services.errors import EditConflict, FieldError, SlugTaken, ValidationFailed
+from wiki.services.validation import LessonInput, slugify, validate
+from wiki.vocabulary import LESSON_TEMPLATE
+from wiki.web import viewer
+from wiki.web.forms import LessonForm, PreviewForm, RevertForm
+
+bp = Blueprint("lessons", __name__, url_prefix="/lessons")
+
+
+def _require_writer() -> Response | None:
+    """Send anonymous visitors to the login page; refuse readers."""
+    user = viewer()
+    if user is None:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    permissions.require_writer(user)
+    return None
+
+
+@bp.get("/")
+def index() -> str:
+    page = lessons.listing(
+        viewer(),
+        municipality=request.args.get("municipality") or None,
+        province=request.args.get("province") or None,
+        type=request.args.get("type") or None,
+        theme=request.args.get("theme") or None,
+        tag=request.args.get("tag") or None,
+        page=request.args.get("page", 1, type=int),
+        order=request.args.get("order", "title"),
+    )
+    return render_template("lessons/index.html", page=page, args=request.args)
+
+
+@bp.get("/<slug>")
+def view(slug: str) -> str:
+    user = viewer()
+    lesson = lessons.get(slug, user)
+    revision = lessons.current_revision(lesson)
+    return render_template(
+        "lessons/view.html",
+        lesson=lesson,
+        revision=revision,
+        fm=revision.front_matter,
+        rendered=lessons.rendered(revision),
+        backlinks=lessons.backlinks(lesson, user),
+        can_edit=permissions.can_write(user),
+        as_markup=rendering.as_markup,
+    )
+
+
+@bp.get("/<slug>/revisions/<int:number>")
+def view_revision(slug: str, number: int) -> str:
+    lesson = lessons.get(slug, viewer())
+    revision = lessons.get_revision(lesson, number)
+    return render_template(
+        "lessons/view.html",
+        lesson=lesson,
+        revision=revision,
+        fm=revision.front_matter,
+        rendered=lessons.rendered(revision),
+        backlinks=[],
+        can_edit=False,
+        old_revision=True,
+        as_markup=rendering.as_markup,
+    )
+
+
+@bp.get("/<slug>/source")
+def source(slug: str) -> Response:
+    lesson = lessons.get(slug, viewer())
+    text = lessons.file_text(lessons.current_revision(lesson))
+    return Response(text, mimetype="text/markdown; charset=utf-8")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    if (redirect_to := _require_writer()) is not None:
+        return redirect_to
+    form = LessonForm()
+    if request.method == "GET":
+        suggested = slugify(request.args.get("slug", ""))
+        form.slug.data = suggested
+        form.title.data = suggested.replace("-", " ").capitalize() if suggested else ""
+        form.body.data = LESSON_TEMPLATE
+        user = viewer()
+        if user is not None and user.municipality is not None:
+            form.municipality.data = user.municipality.name
+        return _form_page(form, is_new=True)
+    if not form.validate_on_submit():
+        return _form_page(form, is_new=True), 400
+    try:
+        data = validate(form.front_matter(), form.body.data or "")
+    except ValidationFailed as exc:
+        return _form_page(form, is_new=True, errors=exc.errors), 422
+    if "preview" in request.form:
+        return _form_page(form, is_new=True, preview=lessons.render_body(data.body).html)
+    try:
+        result = lessons.create(data, viewer(), form.comment.data or "")
+    except SlugTaken as exc:
+        return _form_page(form, is_new=True, errors=[FieldError("slug", exc.message)]), 409
+    flash("De les is opgeslagen.", "success")
+    return redirect(url_for("lessons.view", slug=result.lesson.slug))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str) -> Any:
+    if (redirect_to := _require_writer()) is not None:
+        return redirect_to
+    lesson = lessons.get(slug, viewer())
+    form = LessonForm()
+    if request.method == "GET":
+        current = lessons.current_revision(lesson)
+        form.fill_from(lessons.input_of(current))
+        form.base_revision.data = str(current.number)
+        return _form_page(form, lesson=lesson)
+    form.slug.data = lesson.slug
+    if not form.validate_on_submit():
+        return _form_page(form, lesson=lesson), 400
+    try:
+        data = validate(form.front_matter(), form.body.data or "")
+    except ValidationFailed as exc:
+        return _form_page(form, lesson=lesson, errors=exc.errors), 422
+    if "preview" in request.form:
+        return _form_page(form, lesson=lesson, preview=lessons.render_body(data.body).html)
+    base = _base_revision(form)
+    try:
+        result = lessons.update(slug, data, base, viewer(), form.comment.data or "")
+    except EditConflict as exc:
+        return _merge_page(form, lesson, data, exc), 409
+    if result.changed:
+        flash(f"Opgeslagen als revisie {result.revision.number}.", "success")
+    else:
+        flash("Er was niets gewijzigd; geen nieuwe revisie.", "info")
+    return redirect(url_for("lessons.view", slug=slug))
+
+
+def _base_revision(form: LessonForm | RevertForm) -> int:
+    raw = (form.base_revision.data or "").strip()
+    if not raw.isdigit():
+        abort(400, "base_revision ontbreekt")
+    return int(raw)
+
+
+def _form_page(
+    form: LessonForm,
+    *,
+    lesson: Any = None,
+    is_new: bool = False,
+    errors: list[FieldError] | None = None,
+    preview: str | None = None,
+) -> str:
+    field_errors = {e.field: e.message for e in errors or []}
+    return render_template(
+        "lessons/form.html",
+        form=form,
+        lesson=lesson,
+        is_new=is_new,
+        field_errors=field_errors,
+        preview=rendering.as_markup(preview) if preview is not None else None,
+        municipality_names=_municipality_names(),
+    )
+
+
+def _municipality_names() -> list[str]:
+    names: list[str] = []
+    for record in municipalities.directory().records:
+        names.append(record.name)
+        names.extend(record.aliases)
+    return sorted(set(names), key=str.casefold)
+
+
+def _merge_page(form: LessonForm, lesson: Any, mine: LessonInput, conflict: EditConflict) -> str:
+    """Nothing is overwritten and nothing typed is lost: both versions and their diff."""
+    theirs = lessons.current_revision(lesson)
+    base = lessons.get_revision(lesson, conflict.info.base_revision) if conflict.info.base_revision > 0 else None
+    mine_text = _file_text_of(mine)
+    theirs_text = lessons.file_text(theirs)
+    form.base_revision.data = str(theirs.number)
+    return render_template(
+        "lessons/merge.html",
+        form=form,
+        lesson=lesson,
+        theirs=theirs,
+        base=base,
+        mine_text=mine_text,
+        theirs_text=theirs_text,
+        rows=diff.diff_texts(theirs_text, mine_text),
+        field_errors={},
+        preview=None,
+        municipality_names=_municipality_names(),
+        is_new=False,
+    )
+
+
+def _file_text_of(data: LessonInput) -> str:
+    from wiki import lessonfile
+
+    return lessonfile.dump(data.front_matter(), data.body)
+
+
+@bp.post("/preview")
+def preview() -> Any:
+    """The live preview: sanitised HTML of posted Markdown (CSRF-protected like every POST)."""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    html = lessons.render_body(form.body.data or "").html
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/<slug>/history")
+def history(slug: str) -> str:
+    user = viewer()
+    lesson = lessons.get(slug, user)
+    return render_template(
+        "lessons/history.html",
+        lesson=lesson,
+        revisions=lessons.revisions(lesson),
+        can_edit=permissions.can_write(user),
+        revert_form=RevertForm(),
+    )
+
+
+@bp.get("/<slug>/diff")
+def compare(slug: str) -> str:
+    lesson = lessons.get(slug, viewer())
+    newest = lesson.revision_number
+    old_no = request.args.get("from", max(1, newest - 1), type=int)
+    new_no = request.args.get("to", newest, type=int)
+    old = lessons.get_revision(lesson, old_no)
+    new_rev = lessons.get_revision(lesson, new_no)
+    rows = diff.diff_texts(lessons.file_text(old), lessons.file_text(new_rev))
+    return render_template(
+        "lessons/diff.html",
+        lesson=lesson,
+        old=old,
+        new=new_rev,
+        rows=rows,
+        changed=diff.has_changes(rows),
+        numbers=range(1, newest + 1),
+    )
+
+
+@bp.post("/<slug>/revert/<int:number>")
+def revert(slug: str, number: int) -> Any:
+    if (redirect_to := _require_writer()) is not None:
+        return redirect_to
+    form = RevertForm()
+    if not form.validate_on_submit():
+        abort(400)
+    lessons.get(slug, viewer())
+    base = _base_revision(form)
+    try:
+        result = lessons.revert(slug, number, base, viewer())
+    except EditConflict:
+        flash("Iemand heeft de les intussen gewijzigd; bekijk de geschiedenis opnieuw.", "error")
+        return redirect(url_for("lessons.history", slug=slug))
+    if result.changed:
+        flash(f"Revisie {number} is teruggezet als revisie {result.revision.number}.", "success")
+    else:
+        flash("Die revisie is gelijk aan de huidige; er is niets gewijzigd.", "info")
+    return redirect(url_for("lessons.view", slug=slug))
