@@ -57,8 +57,10 @@ def main() -> None:
 
         port = free_port()
         server = subprocess.Popen(
-            [LEERWIKI, "serve", "--port", str(port)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [LEERWIKI, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.time() + 60

@@ -15,7 +15,8 @@ WORDS = (
     "huishouden vroegsignalering betalingsachterstand participatie eenzaamheid ouderen "
     "vrijwilligers re-integratie werkgever uitkering jeugdhulp school huisarts praktijkondersteuner "
     "buurt woningcorporatie dakloosheid statushouders inkoop aanbieder monitoring dashboard "
-    "evaluatie doelen resultaat aanpak cliënt ondersteuning zorg welzijn sport gezondheid "
+    "evaluatie doelen resultaat aanpak cliënt ondersteuning zorg welzijn sport "
+    "gezondheid "
     "armoede kinderen gezinnen laaggeletterdheid taal bereik drempel vertrouwen contactpersoon"
 ).split()
 

@@ -49,9 +49,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app_factory(
-    tmp_path: Path, migrated_template: Path
-) -> Iterator[Callable[..., Flask]]:
+def app_factory(tmp_path: Path, migrated_template: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps on this test's own database copy; extra config as keyword arguments."""
     database_file = tmp_path / "leerwiki.sqlite"
     shutil.copy(migrated_template, database_file)
@@ -94,7 +92,9 @@ def make_user(app: Flask) -> Callable[..., User]:
     def build(role: str = "author", municipality: str | None = "Tilburg", **kw: Any) -> User:
         counter[0] += 1
         email = kw.pop("email", f"{role}{counter[0]}@example.nl")
-        return users.create_user(email, PASSWORD, role, municipality, kw.pop("organisation", None), kw.pop("name", None))
+        return users.create_user(
+            email, PASSWORD, role, municipality, kw.pop("organisation", None), kw.pop("name", None)
+        )
 
     return build
 
@@ -119,7 +119,9 @@ def lesson_fields(**overrides: Any) -> dict[str, Any]:
 def make_lesson(app: Flask) -> Callable[..., lessons.SaveResult]:
     """Save a lesson through the real service: make_lesson(body=..., title=..., author=user)."""
 
-    def build(body: str = "## Aanleiding\n\nTekst.\n", author: User | None = None, **fields: Any) -> lessons.SaveResult:
+    def build(
+        body: str = "## Aanleiding\n\nTekst.\n", author: User | None = None, **fields: Any
+    ) -> lessons.SaveResult:
         data = validate(lesson_fields(**fields), body)
         return lessons.create(data, author, "test", "" if author else "test")
 

@@ -41,26 +41,53 @@ def _write(folder: Path, name: str, content: str | bytes) -> Path:
 REJECTIONS = [
     ("no front matter", "## Alleen tekst\n", "front matter", "geen front matter"),
     ("invalid yaml", "---\ntitle: [open\n---\nTekst\n", "front matter", "ongeldige YAML"),
-    ("missing title", GOOD.replace("title: Vaste contactpersoon bij schulden\n", ""), "title", "verplicht"),
+    (
+        "missing title",
+        GOOD.replace("title: Vaste contactpersoon bij schulden\n", ""),
+        "title",
+        "verplicht",
+    ),
     ("missing owner", GOOD.replace("owner: Team Schuldhulp\n", ""), "owner", "verplicht"),
-    ("unknown municipality", GOOD.replace("Tilburg", "Tilbrug"), "municipality", "bedoelt u Tilburg"),
-    ("type outside list", GOOD.replace("type: generic", "type: universeel"), "type", "niet toegestaan"),
+    (
+        "unknown municipality",
+        GOOD.replace("Tilburg", "Tilbrug"),
+        "municipality",
+        "bedoelt u Tilburg",
+    ),
+    (
+        "type outside list",
+        GOOD.replace("type: generic", "type: universeel"),
+        "type",
+        "niet toegestaan",
+    ),
     (
         "context-dependent without context",
         GOOD.replace("type: generic", "type: context-dependent"),
         "context",
         "verplicht bij type context-dependent",
     ),
-    ("unknown theme", GOOD.replace("armoede-en-schulden", "armoede-en-schuld"), "themes", "onbekend thema"),
+    (
+        "unknown theme",
+        GOOD.replace("armoede-en-schulden", "armoede-en-schuld"),
+        "themes",
+        "onbekend thema",
+    ),
     ("year not a number", GOOD.replace("year: 2023", "year: vorig jaar"), "year", "geen jaartal"),
     ("not utf-8", GOOD.replace("Tekst.", "Caf\xe9").encode("latin-1"), "file", "geen UTF-8"),
     ("empty file", "", "file", "leeg"),
     ("unclosed front matter", "---\ntitle: x\n", "front matter", "niet afgesloten"),
-    ("front matter not a mapping", "---\n- a\n- b\n---\nTekst\n", "front matter", "sleutel: waarde"),
+    (
+        "front matter not a mapping",
+        "---\n- a\n- b\n---\nTekst\n",
+        "front matter",
+        "sleutel: waarde",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "content", "field", "message"), REJECTIONS, ids=[r[0] for r in REJECTIONS])
+@pytest.mark.parametrize(
+    ("case", "content", "field", "message"), REJECTIONS, ids=[r[0] for r in REJECTIONS]
+)
 def test_each_bad_file_is_rejected_with_its_reason_and_good_files_still_import(
     app, runner, tmp_path, case, content, field, message
 ):
@@ -88,10 +115,19 @@ def test_slug_collision_rejects_the_second_file(app, tmp_path):
 
 def test_import_is_idempotent_and_updates_make_new_revisions(app, tmp_path):
     path = _write(tmp_path, "les.md", GOOD)
-    assert content_io.import_folder(tmp_path).summary() == "created 1, updated 0, unchanged 0, rejected 0"
-    assert content_io.import_folder(tmp_path).summary() == "created 0, updated 0, unchanged 1, rejected 0"
+    assert (
+        content_io.import_folder(tmp_path).summary()
+        == "created 1, updated 0, unchanged 0, rejected 0"
+    )
+    assert (
+        content_io.import_folder(tmp_path).summary()
+        == "created 0, updated 0, unchanged 1, rejected 0"
+    )
     path.write_text(GOOD.replace("Tekst.", "Andere tekst."), encoding="utf-8")
-    assert content_io.import_folder(tmp_path).summary() == "created 0, updated 1, unchanged 0, rejected 0"
+    assert (
+        content_io.import_folder(tmp_path).summary()
+        == "created 0, updated 1, unchanged 0, rejected 0"
+    )
     bodies = db.session.execute(select(Revision.body).order_by(Revision.number)).scalars().all()
     assert bodies == ["## Aanleiding\n\nTekst.\n", "## Aanleiding\n\nAndere tekst.\n"]
 
@@ -106,7 +142,11 @@ def test_dry_run_saves_nothing(app, runner, tmp_path):
 
 def test_aliases_and_accents_resolve_to_the_official_name(app, tmp_path):
     _write(tmp_path, "a.md", GOOD.replace("Tilburg", "den bosch"))
-    _write(tmp_path, "b.md", GOOD.replace("Tilburg", "Sudwest Fryslan").replace("title: Vaste", "title: Andere"))
+    _write(
+        tmp_path,
+        "b.md",
+        GOOD.replace("Tilburg", "Sudwest Fryslan").replace("title: Vaste", "title: Andere"),
+    )
     content_io.import_folder(tmp_path)
     names = db.session.execute(select(Lesson.slug, Revision.front_matter).join(Revision)).all()
     assert sorted(fm["municipality"] for _, fm in names) == ["'s-Hertogenbosch", "Súdwest-Fryslân"]
@@ -158,3 +198,10 @@ def test_sample_content_meets_the_brief(app):
     assert len({lesson.municipality.province for lesson in rows}) >= 8
     themes = {theme.slug for lesson in rows for theme in lesson.themes}
     assert len(themes) >= len(THEMES) - 2
+
+
+@pytest.mark.parametrize("slug", ["new", "preview"])
+def test_reserved_slugs_are_refused(app, tmp_path, slug):
+    _write(tmp_path, "a.md", GOOD.replace("title:", f"slug: {slug}\ntitle:"))
+    report = content_io.import_folder(tmp_path)
+    assert report.rejected[0].field == "slug" and "gereserveerd" in report.rejected[0].message

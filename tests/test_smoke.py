@@ -1,13 +1,16 @@
 """The app builds and answers on a fresh migrated database."""
 
+from sqlalchemy import func, select
+
 from wiki.extensions import db
 from wiki.models import Municipality, Theme
-from sqlalchemy import func, select
 
 
 def test_reference_data_is_migrated(app):
     assert db.session.execute(select(func.count()).select_from(Municipality)).scalar_one() == 342
-    provinces = db.session.execute(select(func.count(func.distinct(Municipality.province)))).scalar_one()
+    provinces = db.session.execute(
+        select(func.count(func.distinct(Municipality.province)))
+    ).scalar_one()
     assert provinces == 12
     assert db.session.execute(select(func.count()).select_from(Theme)).scalar_one() == 13
 

@@ -19,7 +19,11 @@ def main() -> None:
     """Entry point of the `leerwiki` console script."""
     from wiki import create_app
 
-    cli = FlaskGroup(create_app=create_app, add_version_option=False, help="Leerwiki: lessen uit het sociaal domein.")
+    cli = FlaskGroup(
+        create_app=create_app,
+        add_version_option=False,
+        help="Leerwiki: lessen uit het sociaal domein.",
+    )
     cli.main(prog_name="leerwiki")
 
 
@@ -64,7 +68,9 @@ def import_content(path: Path, dry_run: bool) -> None:
     files = content_io.lesson_files(path)
     if len(files) > 50 and sys.stderr.isatty():
         with click.progressbar(length=len(files), label="Importeren", file=sys.stderr) as bar:
-            report = content_io.import_folder(path, dry_run=dry_run, progress=lambda _p: bar.update(1))
+            report = content_io.import_folder(
+                path, dry_run=dry_run, progress=lambda _p: bar.update(1)
+            )
     elif len(files) > 50:
         done = [0]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import frontmatter
+from frontmatter.default_handlers import YAMLHandler
 import yaml
 
 from wiki.vocabulary import FRONT_MATTER_KEYS
 
-_HANDLER = frontmatter.YAMLHandler()
+_HANDLER = YAMLHandler()
 
 
 class FileFormatError(Exception):
@@ -43,11 +43,15 @@ def parse(data: bytes) -> LessonFile:
         ) from exc
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     if not _HANDLER.detect(text):
-        raise FileFormatError("front matter", "geen front matter: het bestand moet met '---' beginnen")
+        raise FileFormatError(
+            "front matter", "geen front matter: het bestand moet met '---' beginnen"
+        )
     try:
         raw_yaml, body = _HANDLER.split(text)
     except ValueError as exc:
-        raise FileFormatError("front matter", "de front matter wordt niet afgesloten met '---'") from exc
+        raise FileFormatError(
+            "front matter", "de front matter wordt niet afgesloten met '---'"
+        ) from exc
     try:
         meta = yaml.safe_load(raw_yaml)
     except yaml.YAMLError as exc:
@@ -58,7 +62,9 @@ def parse(data: bytes) -> LessonFile:
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        raise FileFormatError("front matter", "de front matter moet uit 'sleutel: waarde'-regels bestaan")
+        raise FileFormatError(
+            "front matter", "de front matter moet uit 'sleutel: waarde'-regels bestaan"
+        )
     return LessonFile(front_matter={str(k): v for k, v in meta.items()}, body=normalise_body(body))
 
 

@@ -93,7 +93,9 @@ class _WikiLinkExtension(Extension):
         self.resolver = resolver
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
-        md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK_RE, md, self.resolver), "wikilink", 75)
+        md.inlinePatterns.register(
+            _WikiLinkProcessor(WIKI_LINK_RE, md, self.resolver), "wikilink", 75
+        )
 
 
 @dataclass
@@ -112,7 +114,7 @@ class LinkResolver:
 
 def _anchor(value: str, separator: str) -> str:
     # Prefix anchors so content can never clobber ids the page itself uses.
-    return "h-" + slugify_unicode(value, separator)
+    return "h-" + str(slugify_unicode(value, separator))
 
 
 def render(body: str, resolver: LinkResolver) -> Rendered:
@@ -146,13 +148,15 @@ def _flatten(tokens: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
 
 def sanitise(raw_html: str) -> str:
     """Keep only the allowlisted tags, attributes and URL schemes."""
-    return nh3.clean(
-        raw_html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_SCHEMES,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
+    return str(
+        nh3.clean(
+            raw_html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=ALLOWED_SCHEMES,
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+        )
     )
 
 

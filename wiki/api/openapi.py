@@ -32,7 +32,11 @@ def _lesson_fields(required: bool) -> dict[str, Any]:
         "municipality": {"type": "string", "description": "Name or alias of a Dutch municipality"},
         "type": {"type": "string", "enum": list(TYPES)},
         "context": {"type": "string"},
-        "themes": {"type": "array", "items": {"type": "string", "enum": list(THEMES)}, "minItems": 1},
+        "themes": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(THEMES)},
+            "minItems": 1,
+        },
         "level": {"type": "string", "enum": list(LEVELS)},
         "domain": {"type": "string", "enum": list(DOMAINS)},
         "tags": _STR_LIST,
@@ -86,7 +90,10 @@ def openapi_document() -> dict[str, Any]:
                         "error": {
                             "type": "object",
                             "required": ["code", "message"],
-                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
                         }
                     },
                 },
@@ -104,21 +111,32 @@ def openapi_document() -> dict[str, Any]:
                         for n in ("municipality", "province", "type", "theme", "tag", "status")
                     ]
                     + [
-                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
                         {
                             "name": "per_page",
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 1, "maximum": 100},
                         },
                     ],
-                    "responses": {"200": {"description": "A page of lessons"}, "400": _error("Bad parameter")},
+                    "responses": {
+                        "200": {"description": "A page of lessons"},
+                        "400": _error("Bad parameter"),
+                    },
                 },
                 "post": {
                     "summary": "Create a lesson",
                     "security": [{"bearer": []}],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewLesson"}}},
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewLesson"}
+                            }
+                        },
                     },
                     "responses": {
                         "201": _json("Lesson", "Created; Location names the lesson"),
@@ -134,7 +152,10 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "A lesson with its Markdown and HTML",
                     "parameters": [_SLUG],
-                    "responses": {"200": _json("Lesson", "The lesson"), "404": _error("No such lesson")},
+                    "responses": {
+                        "200": _json("Lesson", "The lesson"),
+                        "404": _error("No such lesson"),
+                    },
                 },
                 "put": {
                     "summary": "Save a new revision (omitted fields keep their value)",
@@ -142,7 +163,11 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [_SLUG],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LessonUpdate"}}},
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/LessonUpdate"}
+                            }
+                        },
                     },
                     "responses": {
                         "200": _json("Lesson", "Saved"),
@@ -159,7 +184,10 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "The revision history, newest first",
                     "parameters": [_SLUG],
-                    "responses": {"200": {"description": "Revisions"}, "404": _error("No such lesson")},
+                    "responses": {
+                        "200": {"description": "Revisions"},
+                        "404": _error("No such lesson"),
+                    },
                 }
             },
             "/municipalities": {

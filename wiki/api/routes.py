@@ -141,7 +141,11 @@ def update_lesson(slug: str) -> Any:
     base = payload.get("base_revision")
     if isinstance(base, bool) or not isinstance(base, int):
         raise ValidationFailed(
-            [FieldError("base_revision", "verplicht: het revisienummer waarop uw wijziging voortbouwt")]
+            [
+                FieldError(
+                    "base_revision", "verplicht: het revisienummer waarop uw wijziging voortbouwt"
+                )
+            ]
         )
     front_matter, markdown = _lesson_fields(payload)
     if "slug" in front_matter and front_matter["slug"] != slug:
@@ -192,4 +196,3 @@ def list_municipalities() -> Any:
             ]
         }
     )
-

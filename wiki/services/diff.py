@@ -41,17 +41,24 @@ def diff_texts(old: str, new: str) -> list[DiffLine]:
                 )
         elif tag == "delete":
             rows.extend(
-                DiffLine("delete", i + 1, None, [Segment("delete", old_lines[i])]) for i in range(i1, i2)
+                DiffLine("delete", i + 1, None, [Segment("delete", old_lines[i])])
+                for i in range(i1, i2)
             )
         elif tag == "insert":
             rows.extend(
-                DiffLine("insert", None, j + 1, [Segment("insert", new_lines[j])]) for j in range(j1, j2)
+                DiffLine("insert", None, j + 1, [Segment("insert", new_lines[j])])
+                for j in range(j1, j2)
             )
         else:
             pairs = min(i2 - i1, j2 - j1)
             for k in range(pairs):
                 rows.append(
-                    DiffLine("change", i1 + k + 1, j1 + k + 1, diff_words(old_lines[i1 + k], new_lines[j1 + k]))
+                    DiffLine(
+                        "change",
+                        i1 + k + 1,
+                        j1 + k + 1,
+                        diff_words(old_lines[i1 + k], new_lines[j1 + k]),
+                    )
                 )
             rows.extend(
                 DiffLine("delete", i + 1, None, [Segment("delete", old_lines[i])])

@@ -105,7 +105,9 @@ def get_by_name(name: str) -> Municipality | None:
     ).scalar_one_or_none()
 
 
-def by_province(statuses: tuple[str, ...] = ("published",)) -> dict[str, list[tuple[Municipality, int]]]:
+def by_province(
+    statuses: tuple[str, ...] = ("published",),
+) -> dict[str, list[tuple[Municipality, int]]]:
     """Every municipality grouped by province, with its count of visible lessons."""
     counts = dict(
         db.session.execute(

@@ -29,7 +29,9 @@ def _bars(counts: dict[str, int], labels: dict[str, str]) -> list[Bar]:
 def by_type(statuses: tuple[str, ...]) -> list[Bar]:
     rows = dict(
         db.session.execute(
-            select(Lesson.type, func.count()).where(Lesson.status.in_(statuses)).group_by(Lesson.type)
+            select(Lesson.type, func.count())
+            .where(Lesson.status.in_(statuses))
+            .group_by(Lesson.type)
         ).all()
     )
     return _bars({t: rows.get(t, 0) for t in TYPES}, TYPES)

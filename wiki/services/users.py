@@ -19,7 +19,7 @@ from wiki.vocabulary import ROLES
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
-TOKEN_PREFIX = "lw_"
+TOKEN_PREFIX = "lw_"  # noqa: S105 - a visible prefix, not a secret
 # Verifying against a real hash for unknown e-mails keeps the timing the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 

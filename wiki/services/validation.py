@@ -25,6 +25,8 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200
 MAX_SLUG = 120
 MAX_BODY = 500_000
+# Paths under /lessons/ that are pages of their own, so no lesson may take them as its slug.
+RESERVED_SLUGS = frozenset({"new", "preview"})
 
 
 @dataclass
@@ -86,7 +88,9 @@ def validate(front_matter: dict[str, Any], body: str) -> LessonInput:
     context = _text(fm, "context", errors)
     if lesson_type == "context-dependent" and not context:
         errors.append(
-            FieldError("context", "verplicht bij type context-dependent: noem de lokale omstandigheden")
+            FieldError(
+                "context", "verplicht bij type context-dependent: noem de lokale omstandigheden"
+            )
         )
     themes = _themes(fm, errors)
     status = _choice(fm, "status", STATUSES, errors) or "published"
@@ -101,7 +105,7 @@ def validate(front_matter: dict[str, Any], body: str) -> LessonInput:
         themes=themes,
         owner=_text(fm, "owner", errors, 200) or "",
         body=body,
-        context=context if lesson_type == "context-dependent" else context or None,
+        context=context,
         level=_choice(fm, "level", LEVELS, errors),
         domain=_choice(fm, "domain", DOMAINS, errors),
         tags=_tags(fm, errors),
@@ -146,14 +150,20 @@ def _slug(fm: dict[str, Any], title: str | None, errors: list[FieldError]) -> st
     given = fm.get("slug")
     if given in (None, ""):
         slug = slugify(title or "")
+        if slug in RESERVED_SLUGS:
+            slug += "-les"
         if title and not slug:
-            errors.append(FieldError("slug", "kan niet uit de titel worden afgeleid; geef een slug op"))
+            errors.append(
+                FieldError("slug", "kan niet uit de titel worden afgeleid; geef een slug op")
+            )
         return slug
     slug = str(given).strip()
     if not SLUG_RE.match(slug) or len(slug) > MAX_SLUG:
         errors.append(
             FieldError("slug", f"'{slug}' is geen geldige slug (kleine letters, cijfers en '-')")
         )
+    elif slug in RESERVED_SLUGS:
+        errors.append(FieldError("slug", f"'{slug}' is gereserveerd; kies een andere slug"))
     return slug
 
 

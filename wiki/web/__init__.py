@@ -76,7 +76,9 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = (error.name or "error").lower().replace(" ", "-")
-        return _error_response(error.code or 500, code, _DUTCH.get(error.code or 500, error.description or ""))
+        return _error_response(
+            error.code or 500, code, _DUTCH.get(error.code or 500, error.description or "")
+        )
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
@@ -104,14 +106,18 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Any:
+def _error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Any:
     if wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if details:
             body.update(details)
         return jsonify({"error": body}), status
     g.error_code = code
-    return render_template("error.html", status=status, message=message, details=details or {}), status
+    return render_template(
+        "error.html", status=status, message=message, details=details or {}
+    ), status
 
 
 _MONTHS = "jan feb mrt apr mei jun jul aug sep okt nov dec".split()

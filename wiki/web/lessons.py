@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
 from wiki.services import diff, lessons, municipalities, permissions
@@ -26,7 +27,7 @@ from wiki.web.forms import LessonForm, PreviewForm, RevertForm
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 
 
-def _require_writer() -> Response | None:
+def _require_writer() -> WerkzeugResponse | None:
     """Send anonymous visitors to the login page; refuse readers."""
     user = viewer()
     if user is None:
@@ -191,7 +192,11 @@ def _municipality_names() -> list[str]:
 def _merge_page(form: LessonForm, lesson: Any, mine: LessonInput, conflict: EditConflict) -> str:
     """Nothing is overwritten and nothing typed is lost: both versions and their diff."""
     theirs = lessons.current_revision(lesson)
-    base = lessons.get_revision(lesson, conflict.info.base_revision) if conflict.info.base_revision > 0 else None
+    base = (
+        lessons.get_revision(lesson, conflict.info.base_revision)
+        if conflict.info.base_revision > 0
+        else None
+    )
     mine_text = _file_text_of(mine)
     theirs_text = lessons.file_text(theirs)
     form.base_revision.data = str(theirs.number)

@@ -1,0 +1,338 @@
+"""Writing through the web forms: create, preview, validation, edit, conflicts, history, diff, revert."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import login
+from wiki.extensions import db
+from wiki.models import Lesson, Revision
+from wiki.services import lessons
+
+
+class FormScraper(HTMLParser):
+    """What a browser would submit from the first <form method="post"> with class `cls`."""
+
+    def __init__(self, cls: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cls, self.inside, self.done = cls, False, False
+        self.fields: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._selected = False
+        self._buffer = ""
+
+    def _add(self, name: str, value: str) -> None:
+        self.fields.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and not self.done and self.cls in (a.get("class") or "").split():
+            self.inside = True
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self._add(a["name"], a.get("value", "on"))
+            elif kind not in ("submit", "button"):
+                self._add(a["name"], a.get("value") or "")
+        elif tag == "textarea":
+            self._textarea, self._buffer = a["name"], ""
+        elif tag == "select":
+            self._select, self._select_first, self._selected = a["name"], None, False
+        elif tag == "option" and self._select:
+            value = a.get("value") or ""
+            if self._select_first is None:
+                self._select_first = value
+            if "selected" in a:
+                self._add(self._select, value)
+                self._selected = True
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._buffer += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea is not None:
+            text = self._buffer[1:] if self._buffer.startswith("\n") else self._buffer
+            text = text[1:] if text.startswith("\n") else text  # "\r\n" arrives as "\r" + "\n"
+            self._add(self._textarea, text.replace("\r", ""))
+            self._textarea = None
+        elif tag == "select" and self._select:
+            if not self._selected and self._select_first is not None:
+                self._add(self._select, self._select_first)
+            self._select = None
+        elif tag == "form" and self.inside:
+            self.inside, self.done = False, True
+
+
+def scrape(page: str, cls: str = "lesson-form") -> dict[str, list[str]]:
+    parser = FormScraper(cls)
+    parser.feed(page)
+    assert parser.fields, "form not found"
+    return parser.fields
+
+
+def count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def body_of(slug: str, number: int) -> str:
+    return lessons.get_revision(lessons.find(slug), number).body
+
+
+FULL_FORM = {
+    "title": "Schuldhulp aan de keukentafel",
+    "municipality": "tilburg",
+    "type": "generic",
+    "context": "",
+    "active_elements": "vaste contactpersoon, warme overdracht",
+    "themes": ["armoede-en-schulden", "integraal-werken"],
+    "level": "household",
+    "domain": "social",
+    "tags": "a, b",
+    "owner": "Wijkteam Tilburg-Noord",
+    "organisation": "Gemeente Tilburg",
+    "year": "2024",
+    "status": "published",
+    "evidence": "practice",
+    "summary": "Eén vaste schuldhulpmaatje.",
+    "target_group": "huishoudens met beginnende schulden",
+    "body": "## Aanleiding\n\nDe schulden liepen op.\n\n## Geleerde les\n\nVroeg erbij zijn helpt.\n",
+    "comment": "Eerste versie",
+}
+
+
+@pytest.fixture
+def author(make_user):
+    return make_user(role="author", name="Anna Auteur")
+
+
+@pytest.fixture
+def author_client(client, author):
+    login(client, author)
+    return client
+
+
+@pytest.fixture
+def saved(author_client):
+    """A lesson created through the form, revision 1."""
+    response = author_client.post("/lessons/new", data=FULL_FORM)
+    assert response.status_code == 302
+    return "schuldhulp-aan-de-keukentafel"
+
+
+def test_new_redirects_anonymous_to_login(client):
+    response = client.get("/lessons/new")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    response = client.post("/lessons/new", data=FULL_FORM)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert count(Lesson) == 0
+
+
+def test_reader_gets_403(client, make_user):
+    login(client, make_user(role="reader"))
+    assert client.get("/lessons/new").status_code == 403
+    assert client.post("/lessons/new", data=FULL_FORM).status_code == 403
+    assert count(Lesson) == 0
+
+
+def test_new_form_prefilled_with_template(author_client):
+    fields = scrape(author_client.get("/lessons/new").get_data(as_text=True))
+    body = fields["body"][0]
+    headings = re.findall(r"^## (.+)$", body, re.M)
+    assert headings == ["Aanleiding", "Doelen", "Aanpak", "Resultaat", "Geleerde les"]
+    assert fields["municipality"] == ["Tilburg"]  # the author's own municipality
+
+
+def test_author_creates_lesson_with_every_field(author_client, author, saved):
+    lesson = lessons.find(saved)
+    assert lesson is not None and lesson.revision_number == 1
+    revision = lessons.current_revision(lesson)
+    assert revision.author_id == author.id
+    assert revision.comment == "Eerste versie"
+    assert revision.body == FULL_FORM["body"]
+    assert revision.front_matter == {
+        "title": "Schuldhulp aan de keukentafel",
+        "slug": "schuldhulp-aan-de-keukentafel",
+        "municipality": "Tilburg",
+        "type": "generic",
+        "themes": ["armoede-en-schulden", "integraal-werken"],
+        "level": "household",
+        "domain": "social",
+        "tags": ["a", "b"],
+        "owner": "Wijkteam Tilburg-Noord",
+        "organisation": "Gemeente Tilburg",
+        "year": 2024,
+        "status": "published",
+        "evidence": "practice",
+        "summary": "Eén vaste schuldhulpmaatje.",
+        "active_elements": ["vaste contactpersoon", "warme overdracht"],
+        "target_group": "huishoudens met beginnende schulden",
+    }
+    page = html.unescape(author_client.get(f"/lessons/{saved}").get_data(as_text=True))
+    assert "Revisie 1 door Anna Auteur" in page
+    assert "De les is opgeslagen." in page
+
+
+def test_context_dependent_lesson_via_form(author_client):
+    data = dict(FULL_FORM, type="context-dependent", context="Alleen met een sterk wijkteam", active_elements="")
+    assert author_client.post("/lessons/new", data=data).status_code == 302
+    fm = lessons.current_revision(lessons.find("schuldhulp-aan-de-keukentafel")).front_matter
+    assert fm["type"] == "context-dependent" and fm["context"] == "Alleen met een sterk wijkteam"
+
+
+def test_preview_renders_and_saves_nothing(author_client):
+    data = dict(FULL_FORM, body="## Kop\n\nMet **vet** erin.\n", preview="1")
+    response = author_client.post("/lessons/new", data=data)
+    assert response.status_code == 200
+    preview = response.get_data(as_text=True).split('id="preview-body"', 1)[1]
+    assert "<strong>vet</strong>" in preview and '<h2 id="h-kop">Kop</h2>' in preview
+    assert count(Lesson) == 0 and count(Revision) == 0
+
+
+def test_preview_endpoint_returns_sanitised_html(author_client):
+    body = "**vet** <script>alert(1)</script> [klik](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    response = author_client.post("/lessons/preview", data={"body": body})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    out = response.get_data(as_text=True)
+    assert "<strong>vet</strong>" in out
+    assert "<script" not in out and "javascript:" not in out and "onerror" not in out
+
+
+@pytest.mark.parametrize(
+    ("field", "changes", "message"),
+    [
+        ("municipality", {"municipality": "Tilburgg"}, "onbekende gemeente 'Tilburgg'; bedoelt u Tilburg"),
+        ("context", {"type": "context-dependent", "context": ""}, "verplicht bij type context-dependent"),
+        ("year", {"year": "twintig"}, "'twintig' is geen jaartal"),
+    ],
+)
+def test_invalid_input_is_422_with_message_at_field(author_client, field, changes, message):
+    body = "## Aanleiding\n\nMijn zorgvuldig getypte tekst.\n"
+    response = author_client.post("/lessons/new", data=dict(FULL_FORM, body=body, **changes))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = re.search(rf'<p class="field-error" id="fout-{field}">(.*?)</p>', page)
+    assert error and message in html.unescape(error.group(1))
+    assert f'name="{field}"' in page.split(f'id="fout-{field}"')[0].rsplit('class="field', 1)[1]
+    assert scrape(page)["body"] == [body]
+    assert count(Lesson) == 0 and count(Revision) == 0
+
+
+def test_edit_creates_revision_two_and_keeps_one(author_client, saved):
+    fields = scrape(author_client.get(f"/lessons/{saved}/edit").get_data(as_text=True))
+    assert fields["base_revision"] == ["1"]
+    fields["body"] = ["## Aanleiding\n\nNieuwe tekst.\n"]
+    fields["comment"] = ["Tekst aangepast"]
+    assert author_client.post(f"/lessons/{saved}/edit", data=fields).status_code == 302
+    assert lessons.find(saved).revision_number == 2
+    assert body_of(saved, 1) == FULL_FORM["body"]
+    assert body_of(saved, 2) == "## Aanleiding\n\nNieuwe tekst.\n"
+
+
+def test_saving_unchanged_content_creates_no_revision(author_client, saved):
+    fields = scrape(author_client.get(f"/lessons/{saved}/edit").get_data(as_text=True))
+    response = author_client.post(f"/lessons/{saved}/edit", data=fields, follow_redirects=True)
+    assert "Er was niets gewijzigd; geen nieuwe revisie." in response.get_data(as_text=True)
+    assert lessons.find(saved).revision_number == 1
+    assert count(Revision) == 1
+
+
+def test_edit_conflict_shows_merge_screen_and_overwrites_nothing(app, author_client, saved, make_user):
+    other = app.test_client()
+    login(other, make_user(role="author", name="Bram Tweede"))
+    mine = scrape(author_client.get(f"/lessons/{saved}/edit").get_data(as_text=True))
+    theirs = scrape(other.get(f"/lessons/{saved}/edit").get_data(as_text=True))
+    assert mine["base_revision"] == theirs["base_revision"] == ["1"]
+
+    mine["body"] = ["## Aanleiding\n\nEerste editor was sneller.\n"]
+    assert author_client.post(f"/lessons/{saved}/edit", data=mine).status_code == 302
+    theirs["body"] = ["## Aanleiding\n\nTweede editor typte dit met zorg.\n"]
+    response = other.post(f"/lessons/{saved}/edit", data=theirs)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Bewerkingsconflict" in page
+    sources = re.findall(r'<pre class="source">(.*?)</pre>', page, re.S)
+    assert len(sources) == 2
+    assert "Eerste editor was sneller." in sources[0] and "Tweede editor typte dit met zorg." in sources[1]
+    diff_table = re.search(r'<table class="diff">.*?</table>', page, re.S).group(0)
+    assert "<del>" in diff_table and "<ins>" in diff_table
+    merge_form = scrape(page)
+    assert merge_form["body"] == theirs["body"]
+    assert merge_form["base_revision"] == ["2"]
+
+    assert lessons.find(saved).revision_number == 2
+    assert count(Revision) == 2
+    assert body_of(saved, 2) == "## Aanleiding\n\nEerste editor was sneller.\n"
+
+    assert other.post(f"/lessons/{saved}/edit", data=merge_form).status_code == 302
+    assert lessons.find(saved).revision_number == 3
+    assert body_of(saved, 3) == "## Aanleiding\n\nTweede editor typte dit met zorg.\n"
+    assert lessons.current_revision(lessons.find(saved)).author.name == "Bram Tweede"
+
+
+def _edit_body(client, slug: str, body: str) -> None:
+    fields = scrape(client.get(f"/lessons/{slug}/edit").get_data(as_text=True))
+    fields["body"] = [body]
+    assert client.post(f"/lessons/{slug}/edit", data=fields).status_code == 302
+
+
+def test_history_lists_revisions(author_client, saved):
+    _edit_body(author_client, saved, "## Aanleiding\n\nVersie twee.\n")
+    page = author_client.get(f"/lessons/{saved}/history").get_data(as_text=True)
+    numbers = re.findall(rf'href="/lessons/{saved}/revisions/(\d+)"', page)
+    assert numbers == ["2", "1"]
+    assert "Eerste versie" in page and page.count("Anna Auteur") == 2
+
+
+def test_diff_highlights_changed_words_only(author_client, saved):
+    _edit_body(author_client, saved, FULL_FORM["body"].replace("Vroeg erbij zijn helpt.", "Vroeg erbij zijn werkt."))
+    page = author_client.get(f"/lessons/{saved}/diff?from=1&to=2").get_data(as_text=True)
+    assert re.findall(r"<ins>(.*?)</ins>", page) == ["werkt"]
+    assert re.findall(r"<del>(.*?)</del>", page) == ["helpt"]
+    changed = re.findall(r'<tr class="diff-(\w+)">', page)
+    assert changed.count("change") == 1 and set(changed) == {"equal", "change"}
+    assert "Vroeg erbij zijn <del>helpt</del><ins>werkt</ins>." in page
+
+
+def test_revert_creates_new_revision_with_old_content(author_client, saved):
+    _edit_body(author_client, saved, "## Aanleiding\n\nVersie twee.\n")
+    _edit_body(author_client, saved, "## Aanleiding\n\nVersie drie.\n")
+    page = author_client.get(f"/lessons/{saved}/history").get_data(as_text=True)
+    revert = scrape(page.replace('class="inline"', 'class="inline revert"'), "revert")
+    assert revert["base_revision"] == ["3"]
+    response = author_client.post(f"/lessons/{saved}/revert/1", data={"base_revision": "3"})
+    assert response.status_code == 302
+    assert lessons.find(saved).revision_number == 4
+    assert body_of(saved, 4) == body_of(saved, 1) == FULL_FORM["body"]
+    assert body_of(saved, 3) == "## Aanleiding\n\nVersie drie.\n"
+    assert lessons.get_revision(lessons.find(saved), 4).comment == "Teruggezet naar revisie 1"
+
+
+def test_revert_with_stale_base_creates_nothing(author_client, saved):
+    _edit_body(author_client, saved, "## Aanleiding\n\nVersie twee.\n")
+    response = author_client.post(f"/lessons/{saved}/revert/1", data={"base_revision": "1"}, follow_redirects=True)
+    assert "Iemand heeft de les intussen gewijzigd" in response.get_data(as_text=True)
+    assert lessons.find(saved).revision_number == 2
+    assert count(Revision) == 2
+
+
+def test_revision_rows_are_immutable(make_lesson):
+    result = make_lesson(body="Origineel.\n")
+    revision = db.session.get(Revision, result.revision.id)
+    revision.body = "Stiekem herschreven.\n"
+    with pytest.raises(ValueError, match="immutable"):
+        db.session.commit()
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Revision, result.revision.id).body == "Origineel.\n"
