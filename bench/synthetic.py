@@ -13,7 +13,8 @@ from wiki.vocabulary import DOMAINS, LEVELS, THEMES
 WORDS = (
     "wijkteam schuldhulpverlening mantelzorgondersteuning jongeren gemeente samenwerking "
     "huishouden vroegsignalering betalingsachterstand participatie eenzaamheid ouderen "
-    "vrijwilligers re-integratie werkgever uitkering jeugdhulp school huisarts praktijkondersteuner "
+    "vrijwilligers re-integratie werkgever uitkering jeugdhulp school huisarts "
+    "praktijkondersteuner "
     "buurt woningcorporatie dakloosheid statushouders inkoop aanbieder monitoring dashboard "
     "evaluatie doelen resultaat aanpak cliënt ondersteuning zorg welzijn sport "
     "gezondheid "

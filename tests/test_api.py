@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 import pytest
-
 from conftest import lesson_fields
+
 from wiki.services import users
 
 
@@ -18,12 +18,9 @@ def bearer(user: Any) -> dict[str, str]:
 
 def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
     assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
     error = response.get_json()["error"]
-    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["code"], str) and error["code"] == (code or error["code"]) != ""
     assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code
     return error
 
 
@@ -47,12 +44,13 @@ def auth(author: Any) -> dict[str, str]:
 def sample(make_lesson: Any) -> None:
     make_lesson(title="Alpha in Den Bosch", municipality="'s-Hertogenbosch", themes=["onderwijs"])
     make_lesson(
-        title="Beta in Tilburg",
-        type="context-dependent",
-        context="Alleen met een sterk wijkteam.",
+        title="Beta in Tilburg", type="context-dependent", context="Alleen met een wijkteam."
     )
     make_lesson(title="Gamma in Amsterdam", municipality="Amsterdam", themes=["veiligheid"])
     make_lesson(title="Delta concept", status="draft")
+
+
+URL = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
 
 
 def slugs(response: Any) -> list[str]:
@@ -105,15 +103,12 @@ def test_bad_paging_is_400(client: Any, query: str) -> None:
 
 def test_get_lesson(client: Any, make_lesson: Any) -> None:
     make_lesson(body="## Aanleiding\n\nEen *mooie* les.\n", year=2023)
-    response = client.get("/api/v1/lessons/schuldhulp-aan-de-keukentafel")
-    assert response.status_code == 200
-    data = response.get_json()
+    data = client.get(URL).get_json()
     expected = {**lesson_fields(year=2023), "slug": "schuldhulp-aan-de-keukentafel"}
     assert {k: data[k] for k in expected} == expected
     assert data["province"] == "Noord-Brabant"
     assert data["markdown"] == "## Aanleiding\n\nEen *mooie* les.\n"
-    assert "<em>mooie</em>" in data["html"]
-    assert "<h2" in data["html"]
+    assert "<em>mooie</em>" in data["html"] and "<h2" in data["html"]
     assert data["revision"] == 1
 
 
@@ -125,7 +120,9 @@ def test_unknown_lesson_is_404_json(client: Any) -> None:
 
 
 def test_post_creates(client: Any, auth: dict[str, str]) -> None:
-    response = client.post("/api/v1/lessons", json=new_lesson(comment="eerste versie"), headers=auth)
+    response = client.post(
+        "/api/v1/lessons", json=new_lesson(comment="eerste versie"), headers=auth
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.headers["Location"] == "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
     created = response.get_json()
@@ -133,9 +130,7 @@ def test_post_creates(client: Any, auth: dict[str, str]) -> None:
     assert created["author"] == "Anna de Vries"
     assert created["markdown"] == "## Aanleiding\n\nEen **vaste** contactpersoon.\n"
     assert "<strong>vaste</strong>" in created["html"]
-    fetched = client.get(response.headers["Location"])
-    assert fetched.status_code == 200
-    assert fetched.get_json() == created
+    assert client.get(response.headers["Location"]).get_json() == created
 
 
 def test_post_authentication(client: Any, make_user: Any) -> None:
@@ -145,8 +140,10 @@ def test_post_authentication(client: Any, make_user: Any) -> None:
     basic = {"Authorization": "Basic dXNlcjpwYXNz"}
     assert_error(client.post("/api/v1/lessons", json=new_lesson(), headers=basic), 401)
     reader = bearer(make_user(role="reader"))
-    assert_error(client.post("/api/v1/lessons", json=new_lesson(), headers=reader), 403, "forbidden")
-    assert client.get("/api/v1/lessons/schuldhulp-aan-de-keukentafel").status_code == 404
+    assert_error(
+        client.post("/api/v1/lessons", json=new_lesson(), headers=reader), 403, "forbidden"
+    )
+    assert client.get(URL).status_code == 404
 
 
 def test_revoked_token_is_401(client: Any, author: Any) -> None:
@@ -185,24 +182,27 @@ def test_post_existing_slug_is_409(client: Any, auth: dict[str, str], make_lesso
     make_lesson()
     response = client.post("/api/v1/lessons", json=new_lesson(owner="Iemand anders"), headers=auth)
     assert_error(response, 409, "slug-taken")
-    assert client.get("/api/v1/lessons/schuldhulp-aan-de-keukentafel").get_json()["owner"] == (
-        "Wijkteam Tilburg-Noord"
-    )
+    assert client.get(URL).get_json()["owner"] == "Wijkteam Tilburg-Noord"
 
 
 @pytest.mark.parametrize(
     ("data", "content_type"),
-    [("dit is geen json", "text/plain"), ("{kapot", "application/json"), ("[1, 2]", "application/json")],
+    [
+        ("dit is geen json", "text/plain"),
+        ("{kapot", "application/json"),
+        ("[1, 2]", "application/json"),
+    ],
 )
-def test_non_json_body_is_400(client: Any, auth: dict[str, str], data: str, content_type: str) -> None:
+def test_non_json_body_is_400(
+    client: Any, auth: dict[str, str], data: str, content_type: str
+) -> None:
     response = client.post("/api/v1/lessons", data=data, content_type=content_type, headers=auth)
     assert_error(response, 400, "bad-request")
 
 
 def test_put_keeps_omitted_fields(client: Any, auth: dict[str, str], make_lesson: Any) -> None:
     make_lesson(body="Oude tekst.\n", tags=["wijkteam", "schulden"])
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
-    response = client.put(url, json={"base_revision": 1, "title": "Nieuwe titel"}, headers=auth)
+    response = client.put(URL, json={"base_revision": 1, "title": "Nieuwe titel"}, headers=auth)
     assert response.status_code == 200, response.get_data(as_text=True)
     saved = response.get_json()
     assert saved["revision"] == 2
@@ -210,8 +210,8 @@ def test_put_keeps_omitted_fields(client: Any, auth: dict[str, str], make_lesson
     assert (saved["slug"], saved["markdown"]) == ("schuldhulp-aan-de-keukentafel", "Oude tekst.\n")
     assert saved["tags"] == ["wijkteam", "schulden"]
     assert (saved["municipality"], saved["owner"]) == ("Tilburg", "Wijkteam Tilburg-Noord")
-    assert client.get(url).get_json() == saved
-    again = client.put(url, json={"base_revision": 2, "markdown": "Nieuwe tekst.\n"}, headers=auth)
+    assert client.get(URL).get_json() == saved
+    again = client.put(URL, json={"base_revision": 2, "markdown": "Nieuwe tekst.\n"}, headers=auth)
     assert again.status_code == 200
     assert (again.get_json()["revision"], again.get_json()["title"]) == (3, "Nieuwe titel")
     assert again.get_json()["markdown"] == "Nieuwe tekst.\n"
@@ -221,54 +221,49 @@ def test_put_stale_base_revision_is_conflict(
     client: Any, auth: dict[str, str], make_lesson: Any
 ) -> None:
     make_lesson()
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
-    first = client.put(url, json={"base_revision": 1, "title": "Eerste wijziging"}, headers=auth)
+    first = client.put(URL, json={"base_revision": 1, "title": "Eerste wijziging"}, headers=auth)
     assert first.status_code == 200
-    before = client.get(url).get_json()
+    before = client.get(URL).get_json()
     stale = client.put(
-        url, json={"base_revision": 1, "title": "Tweede wijziging", "markdown": "X\n"}, headers=auth
+        URL, json={"base_revision": 1, "title": "Tweede wijziging", "markdown": "X\n"}, headers=auth
     )
     error = assert_error(stale, 409, "edit-conflict")
     assert (error["base_revision"], error["current_revision"]) == (1, 2)
-    assert client.get(url).get_json() == before
+    assert client.get(URL).get_json() == before
     assert (before["revision"], before["title"]) == (2, "Eerste wijziging")
 
 
-def test_put_requires_base_revision(client: Any, auth: dict[str, str], make_lesson: Any) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "Zonder basis"}, "base_revision"),
+        ({"title": "Tekst", "base_revision": "1"}, "base_revision"),
+        ({"base_revision": 1, "slug": "andere-slug"}, "slug"),
+        ({"base_revision": 1, "municipality": "Nergenshuizen"}, "municipality"),
+    ],
+)
+def test_put_refused_is_422(
+    client: Any, auth: dict[str, str], make_lesson: Any, body: dict[str, Any], field: str
+) -> None:
     make_lesson()
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
-    for body in ({"title": "Zonder basis"}, {"title": "Tekst", "base_revision": "1"}):
-        error = assert_error(client.put(url, json=body, headers=auth), 422, "invalid")
-        assert "base_revision" in error["fields"]
-    assert client.get(url).get_json()["revision"] == 1
-
-
-def test_put_cannot_change_slug(client: Any, auth: dict[str, str], make_lesson: Any) -> None:
-    make_lesson()
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
-    body = {"base_revision": 1, "slug": "andere-slug"}
-    error = assert_error(client.put(url, json=body, headers=auth), 422, "invalid")
-    assert "slug" in error["fields"]
+    error = assert_error(client.put(URL, json=body, headers=auth), 422, "invalid")
+    assert field in error["fields"]
+    assert client.get(URL).get_json()["revision"] == 1
     assert client.get("/api/v1/lessons/andere-slug").status_code == 404
-    assert client.get(url).get_json()["revision"] == 1
 
 
 def test_put_auth_and_missing(client: Any, make_lesson: Any, auth: dict[str, str]) -> None:
     make_lesson()
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
-    assert_error(client.put(url, json={"base_revision": 1, "title": "X"}), 401)
+    assert_error(client.put(URL, json={"base_revision": 1, "title": "X"}), 401)
     missing = client.put("/api/v1/lessons/nergens", json={"base_revision": 1}, headers=auth)
     assert_error(missing, 404, "not-found")
 
 
 def test_revisions_newest_first(client: Any, auth: dict[str, str], make_lesson: Any) -> None:
     make_lesson()
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
     body = {"base_revision": 1, "title": "Bijgewerkt", "comment": "titel verbeterd"}
-    assert client.put(url, json=body, headers=auth).status_code == 200
-    response = client.get(url + "/revisions")
-    assert response.status_code == 200
-    data = response.get_json()
+    assert client.put(URL, json=body, headers=auth).status_code == 200
+    data = client.get(URL + "/revisions").get_json()
     assert data["slug"] == "schuldhulp-aan-de-keukentafel"
     revisions = data["revisions"]
     assert [r["revision"] for r in revisions] == [2, 1]
@@ -280,17 +275,15 @@ def test_revisions_newest_first(client: Any, auth: dict[str, str], make_lesson: 
 
 def test_municipalities(client: Any, auth: dict[str, str], sample: None, make_lesson: Any) -> None:
     make_lesson(title="Tweede in Tilburg")
-    response = client.get("/api/v1/municipalities")
-    assert response.status_code == 200
-    places = response.get_json()["municipalities"]
-    assert len(places) == 342
-    assert len({p["name"] for p in places}) == 342
+    places = client.get("/api/v1/municipalities").get_json()["municipalities"]
     by_name = {p["name"]: p for p in places}
+    assert len(places) == len(by_name) == 342
     assert by_name["Tilburg"]["province"] == "Noord-Brabant"
     assert by_name["Tilburg"]["lesson_count"] == 2  # the draft is not public
     assert by_name["'s-Hertogenbosch"]["lesson_count"] == 1
     assert "Den Bosch" in by_name["'s-Hertogenbosch"]["aliases"]
-    assert (by_name["Amsterdam"]["province"], by_name["Groningen"]["lesson_count"]) == ("Noord-Holland", 0)
+    assert by_name["Amsterdam"]["province"] == "Noord-Holland"
+    assert by_name["Groningen"]["lesson_count"] == 0
     assert sum(p["lesson_count"] for p in places) == 4
     assert len({p["province"] for p in places}) == 12
     authored = client.get("/api/v1/municipalities", headers=auth).get_json()["municipalities"]
@@ -298,9 +291,7 @@ def test_municipalities(client: Any, auth: dict[str, str], sample: None, make_le
 
 
 def test_openapi_document_lists_every_route(app: Any, client: Any) -> None:
-    response = client.get("/api/v1/openapi.json")
-    assert response.status_code == 200
-    doc = response.get_json()
+    doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     assert doc["info"]["title"] and doc["info"]["version"]
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
@@ -318,17 +309,17 @@ def test_openapi_document_lists_every_route(app: Any, client: Any) -> None:
         assert ref.removeprefix("#/components/schemas/") in doc["components"]["schemas"], ref
 
 
-def test_drafts_only_for_writers(client: Any, auth: dict[str, str], sample: None, make_user: Any) -> None:
-    url = "/api/v1/lessons/delta-concept"
-    assert_error(client.get(url), 404, "not-found")
-    assert_error(client.get(url + "/revisions"), 404)
+def test_drafts_only_for_writers(
+    client: Any, auth: dict[str, str], sample: None, make_user: Any
+) -> None:
+    draft = "/api/v1/lessons/delta-concept"
+    assert_error(client.get(draft), 404, "not-found")
+    assert_error(client.get(draft + "/revisions"), 404)
     assert "delta-concept" not in slugs(client.get("/api/v1/lessons"))
     assert slugs(client.get("/api/v1/lessons?status=draft")) == []
     reader = bearer(make_user(role="reader"))
-    assert client.get(url, headers=reader).status_code == 404
-    shown = client.get(url, headers=auth)
-    assert shown.status_code == 200
-    assert shown.get_json()["status"] == "draft"
+    assert client.get(draft, headers=reader).status_code == 404
+    assert client.get(draft, headers=auth).get_json()["status"] == "draft"
     assert "delta-concept" in slugs(client.get("/api/v1/lessons", headers=auth))
     assert slugs(client.get("/api/v1/lessons?status=draft", headers=auth)) == ["delta-concept"]
     assert client.get("/api/v1/lessons", headers=auth).get_json()["total"] == 4
@@ -336,36 +327,42 @@ def test_drafts_only_for_writers(client: Any, auth: dict[str, str], sample: None
 
 def test_post_accepts_a_get_answer(client: Any, auth: dict[str, str], make_lesson: Any) -> None:
     make_lesson()
-    answer = client.get("/api/v1/lessons/schuldhulp-aan-de-keukentafel").get_json()
+    answer = client.get(URL).get_json()
     copy = {**answer, "slug": "kopie", "title": "Kopie"}
     response = client.post("/api/v1/lessons", json=copy, headers=auth)
     assert response.status_code == 201, response.get_data(as_text=True)
     created = response.get_json()
-    assert (created["slug"], created["revision"], created["markdown"]) == ("kopie", 1, answer["markdown"])
+    assert (created["slug"], created["revision"], created["markdown"]) == (
+        "kopie",
+        1,
+        answer["markdown"],
+    )
 
 
-@pytest.mark.xfail(reason="BUG: the derived summary in a GET answer is saved as front matter on PUT", strict=True)
+@pytest.mark.xfail(
+    reason="BUG: the derived summary in a GET answer is saved as front matter on PUT", strict=True
+)
 def test_put_of_unchanged_get_answer_is_no_new_revision(
     client: Any, auth: dict[str, str], make_lesson: Any
 ) -> None:
     make_lesson(body="Eerste tekst over schulden.\n")
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
-    answer = client.get(url).get_json()
-    response = client.put(url, json={**answer, "base_revision": 1}, headers=auth)
+    answer = client.get(URL).get_json()
+    response = client.put(URL, json={**answer, "base_revision": 1}, headers=auth)
     assert response.status_code == 200
     assert response.get_json()["revision"] == 1
-    assert [r["revision"] for r in client.get(url + "/revisions").get_json()["revisions"]] == [1]
+    assert [r["revision"] for r in client.get(URL + "/revisions").get_json()["revisions"]] == [1]
 
 
-@pytest.mark.xfail(reason="BUG: GET-edit-PUT freezes the derived summary of the old text", strict=True)
+@pytest.mark.xfail(
+    reason="BUG: GET-edit-PUT freezes the derived summary of the old text", strict=True
+)
 def test_put_of_edited_get_answer_updates_summary(
     client: Any, auth: dict[str, str], make_lesson: Any
 ) -> None:
     make_lesson(body="Eerste tekst over schulden.\n")
-    url = "/api/v1/lessons/schuldhulp-aan-de-keukentafel"
-    answer = client.get(url).get_json()
+    answer = client.get(URL).get_json()
     assert answer["summary"] == "Eerste tekst over schulden."
     edited = {**answer, "base_revision": 1, "markdown": "Heel andere tekst nu.\n"}
-    response = client.put(url, json=edited, headers=auth)
+    response = client.put(URL, json=edited, headers=auth)
     assert response.status_code == 200
     assert response.get_json()["summary"] == "Heel andere tekst nu."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from html.parser import HTMLParser
 
 import pytest
@@ -13,6 +14,12 @@ from conftest import login
 from wiki.extensions import db
 from wiki.models import Lesson, Revision
 from wiki.services import lessons
+
+# wiki/web/forms.py passes choices as tuples, which WTForms 3.3 deprecates; under
+# filterwarnings=error every lesson form would answer 500. Reported as a bug (see the xfail
+# test below); ignored here so the editing behaviour itself can be tested.
+TUPLE_CHOICES = "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning"
+pytestmark = pytest.mark.filterwarnings(TUPLE_CHOICES)
 
 
 class FormScraper(HTMLParser):
@@ -62,9 +69,8 @@ class FormScraper(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "textarea" and self._textarea is not None:
-            text = self._buffer[1:] if self._buffer.startswith("\n") else self._buffer
-            text = text[1:] if text.startswith("\n") else text  # "\r\n" arrives as "\r" + "\n"
-            self._add(self._textarea, text.replace("\r", ""))
+            text = self._buffer.replace("\r\n", "\n")
+            self._add(self._textarea, text[1:] if text.startswith("\n") else text)  # HTML drops it
             self._textarea = None
         elif tag == "select" and self._select:
             if not self._selected and self._select_first is not None:
@@ -128,6 +134,19 @@ def saved(author_client):
     response = author_client.post("/lessons/new", data=FULL_FORM)
     assert response.status_code == 302
     return "schuldhulp-aan-de-keukentafel"
+
+
+@pytest.mark.xfail(
+    reason="BUG: wiki/web/forms.py LessonForm passes SelectField/RadioField choices as tuples, "
+    "deprecated in WTForms 3.3 (removed in 3.4); with filterwarnings=error the form pages answer 500",
+    strict=True,
+)
+def test_lesson_form_uses_no_deprecated_wtforms_api(author_client):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = author_client.get("/lessons/new")
+    assert response.status_code == 200
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
 
 
 def test_new_redirects_anonymous_to_login(client):
@@ -222,9 +241,11 @@ def test_invalid_input_is_422_with_message_at_field(author_client, field, change
     response = author_client.post("/lessons/new", data=dict(FULL_FORM, body=body, **changes))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    error = re.search(rf'<p class="field-error" id="fout-{field}">(.*?)</p>', page)
-    assert error and message in html.unescape(error.group(1))
-    assert f'name="{field}"' in page.split(f'id="fout-{field}"')[0].rsplit('class="field', 1)[1]
+    errors = re.findall(r'<p class="field-error" id="fout-(\w+)">(.*?)</p>', page)
+    assert [name for name, _ in errors] == [field]
+    assert message in html.unescape(errors[0][1])
+    blocks = [b for b in re.findall(r'<div class="field has-error">(.*?)</div>', page, re.S) if "fout-" in b]
+    assert len(blocks) == 1 and f'name="{field}"' in blocks[0]  # the message sits with its field
     assert scrape(page)["body"] == [body]
     assert count(Lesson) == 0 and count(Revision) == 0
 
@@ -246,6 +267,18 @@ def test_saving_unchanged_content_creates_no_revision(author_client, saved):
     assert "Er was niets gewijzigd; geen nieuwe revisie." in response.get_data(as_text=True)
     assert lessons.find(saved).revision_number == 1
     assert count(Revision) == 1
+
+
+@pytest.mark.xfail(
+    reason="BUG: web forms store the textarea body as posted; browsers submit CRLF line breaks, "
+    "so re-saving an unchanged lesson from a browser creates a new revision (body not normalised)",
+    strict=True,
+)
+def test_browser_resubmitting_unchanged_form_creates_no_revision(author_client, saved):
+    fields = scrape(author_client.get(f"/lessons/{saved}/edit").get_data(as_text=True))
+    fields["body"] = [fields["body"][0].replace("\n", "\r\n")]  # what every browser sends
+    assert author_client.post(f"/lessons/{saved}/edit", data=fields).status_code == 302
+    assert lessons.find(saved).revision_number == 1
 
 
 def test_edit_conflict_shows_merge_screen_and_overwrites_nothing(app, author_client, saved, make_user):
@@ -274,6 +307,7 @@ def test_edit_conflict_shows_merge_screen_and_overwrites_nothing(app, author_cli
     assert lessons.find(saved).revision_number == 2
     assert count(Revision) == 2
     assert body_of(saved, 2) == "## Aanleiding\n\nEerste editor was sneller.\n"
+    assert lessons.get_revision(lessons.find(saved), 2).author.name == "Anna Auteur"
 
     assert other.post(f"/lessons/{saved}/edit", data=merge_form).status_code == 302
     assert lessons.find(saved).revision_number == 3
@@ -292,7 +326,8 @@ def test_history_lists_revisions(author_client, saved):
     page = author_client.get(f"/lessons/{saved}/history").get_data(as_text=True)
     numbers = re.findall(rf'href="/lessons/{saved}/revisions/(\d+)"', page)
     assert numbers == ["2", "1"]
-    assert "Eerste versie" in page and page.count("Anna Auteur") == 2
+    table = re.search(r'<table class="history">.*?</table>', page, re.S).group(0)
+    assert "Eerste versie" in table and table.count("Anna Auteur") == 2
 
 
 def test_diff_highlights_changed_words_only(author_client, saved):
@@ -309,8 +344,8 @@ def test_revert_creates_new_revision_with_old_content(author_client, saved):
     _edit_body(author_client, saved, "## Aanleiding\n\nVersie twee.\n")
     _edit_body(author_client, saved, "## Aanleiding\n\nVersie drie.\n")
     page = author_client.get(f"/lessons/{saved}/history").get_data(as_text=True)
-    revert = scrape(page.replace('class="inline"', 'class="inline revert"'), "revert")
-    assert revert["base_revision"] == ["3"]
+    forms = re.findall(rf'action="/lessons/{saved}/revert/(\d+)".*?name="base_revision" value="(\d+)"', page, re.S)
+    assert forms == [("2", "3"), ("1", "3")]  # no revert button on the current revision
     response = author_client.post(f"/lessons/{saved}/revert/1", data={"base_revision": "3"})
     assert response.status_code == 302
     assert lessons.find(saved).revision_number == 4

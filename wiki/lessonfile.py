@@ -53,7 +53,7 @@ def parse(data: bytes) -> LessonFile:
             "front matter", "de front matter wordt niet afgesloten met '---'"
         ) from exc
     try:
-        meta = yaml.safe_load(raw_yaml)
+        meta = yaml.load(raw_yaml, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (regel {where.line + 2})" if where is not None else ""
@@ -94,6 +94,10 @@ def dump(front_matter: dict[str, Any], body: str) -> str:
 
 def _present(value: Any) -> bool:
     return value not in (None, "", [])
+
+
+# libyaml's safe loader when present (about 10x faster on bulk imports), else the pure one.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,14 +89,34 @@ class _WikiLinkProcessor(InlineProcessor):
 
 
 class _WikiLinkExtension(Extension):
-    def __init__(self, resolver: LinkResolver) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.resolver = resolver
+        self.processor: _WikiLinkProcessor | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
-        md.inlinePatterns.register(
-            _WikiLinkProcessor(WIKI_LINK_RE, md, self.resolver), "wikilink", 75
+        self.processor = _WikiLinkProcessor(WIKI_LINK_RE, md, LinkResolver(exists=_nothing))
+        md.inlinePatterns.register(self.processor, "wikilink", 75)
+
+
+def _nothing(slug: str) -> bool:
+    return False
+
+
+_local = threading.local()
+
+
+def _converter() -> tuple[markdown.Markdown, _WikiLinkExtension]:
+    """One Markdown instance per thread: building one costs more than a typical conversion."""
+    cached = getattr(_local, "converter", None)
+    if cached is None:
+        links = _WikiLinkExtension()
+        md = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists", "toc", links],
+            extension_configs={"toc": {"slugify": _anchor, "toc_depth": "2-4"}},
+            output_format="html",
         )
+        cached = _local.converter = (md, links)
+    return cached
 
 
 @dataclass
@@ -119,17 +140,10 @@ def _anchor(value: str, separator: str) -> str:
 
 def render(body: str, resolver: LinkResolver) -> Rendered:
     """Render Markdown to sanitised HTML with a table of contents."""
-    md = markdown.Markdown(
-        extensions=[
-            "tables",
-            "fenced_code",
-            "sane_lists",
-            "toc",
-            _WikiLinkExtension(resolver),
-        ],
-        extension_configs={"toc": {"slugify": _anchor, "toc_depth": "2-4"}},
-        output_format="html",
-    )
+    md, links = _converter()
+    md.reset()
+    assert links.processor is not None  # noqa: S101 - set when the converter was built
+    links.processor.resolver = resolver
     raw = md.convert(body)
     toc = [
         {"level": level, "id": token["id"], "name": html.unescape(token["name"])}
