@@ -67,6 +67,7 @@ def openapi_document() -> dict[str, Any]:
         "province": {"type": "string"},
         "updated_at": {"type": "string", "format": "date-time"},
         "author": {"type": "string"},
+        "excerpt": {"type": "string", "description": "Read-only: summary, or the body's start"},
     }
     update = _lesson_fields(required=False)
     update["required"] = ["base_revision"]

@@ -16,7 +16,7 @@ from wiki.vocabulary import FRONT_MATTER_KEYS
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 100
-READ_ONLY_KEYS = {"revision", "html", "province", "updated_at", "author"}
+READ_ONLY_KEYS = {"revision", "html", "province", "updated_at", "author", "excerpt"}
 
 
 class BadRequest(DomainError):

@@ -357,7 +357,9 @@ def as_dict(lesson: Lesson, revision: Revision, html: str | None = None) -> dict
     data: dict[str, Any] = dict(revision.front_matter)
     data.setdefault("slug", lesson.slug)
     data["province"] = lesson.municipality.province
-    data["summary"] = data.get("summary") or lesson.summary
+    # Read-only: the author's summary or, without one, the start of the body. Kept apart from
+    # `summary` so a client that PUTs a GET answer back does not freeze a derived text.
+    data["excerpt"] = lesson.summary
     data["markdown"] = revision.body
     if html is not None:
         data["html"] = html
