@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +58,7 @@ def app_factory(tmp_path: Path, migrated_template: Path) -> Iterator[Callable[..
 
     def build(**extra: Any) -> Flask:
         app = create_app(_config(tmp_path, database_file, **extra))
+        app.test_client_class = IsolatedClient
         made.append(app)
         return app
 
@@ -72,6 +74,17 @@ def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
     application = app_factory()
     with application.app_context():
         yield application
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server would.
+
+    The `app` fixture keeps an app context open for service calls; without this, requests
+    would reuse it and share `g` (the signed-in user, the CSRF token) across clients.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

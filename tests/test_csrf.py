@@ -5,18 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import PASSWORD, lesson_fields
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, lesson_fields
 from wiki.extensions import db
 from wiki.models import Lesson, Revision
 from wiki.services import users
-
-# wiki/web/forms.py passes choices as tuples (deprecated in WTForms 3.3); reported as a bug in
-# test_editing.py. Ignored here so the lesson form can be posted under filterwarnings=error.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning"
-)
 
 LESSON_FORM = {
     "title": "Beveiligde les",
@@ -65,7 +59,9 @@ def token_from(client, url: str) -> str:
 
 def sign_in(client, user) -> None:
     token = token_from(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302, response.status_code
 
 
@@ -91,7 +87,9 @@ def test_login_without_token_is_400_and_not_signed_in(client, author):
 
 def test_login_with_wrong_token_is_400(client, author):
     token_from(client, "/login")
-    response = client.post("/login", data={"email": author.email, "password": PASSWORD, "csrf_token": "vals"})
+    response = client.post(
+        "/login", data={"email": author.email, "password": PASSWORD, "csrf_token": "vals"}
+    )
     assert response.status_code == 400
     assert not is_signed_in(client)
 
@@ -146,7 +144,9 @@ def test_json_api_with_bearer_token_needs_no_csrf_token(csrf_app, client, author
     with csrf_app.app_context():
         token = users.create_token(author.email)
     payload = {**lesson_fields(title="Via de API"), "markdown": "## Aanleiding\n\nTekst.\n"}
-    response = client.post("/api/v1/lessons", json=payload, headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/lessons", json=payload, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 201, response.get_json()
     assert response.headers["Location"].endswith("/api/v1/lessons/via-de-api")
     assert count(csrf_app) == 1
@@ -156,20 +156,31 @@ def test_json_api_with_bearer_token_needs_no_csrf_token(csrf_app, client, author
 def test_security_headers_on_pages(client, url):
     response = client.get(url)
     csp = response.headers.get("Content-Security-Policy", "")
-    directives = {part.strip().split(" ", 1)[0]: part.strip() for part in csp.split(";") if part.strip()}
+    directives = {
+        part.strip().split(" ", 1)[0]: part.strip() for part in csp.split(";") if part.strip()
+    }
     assert directives.get("script-src") == "script-src 'self'"
     assert directives.get("frame-ancestors") == "frame-ancestors 'none'"
     assert "unsafe-inline" not in csp
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
     assert response.headers.get("Referrer-Policy")
-    assert response.headers["Referrer-Policy"] in {"same-origin", "strict-origin-when-cross-origin", "no-referrer", "strict-origin"}
+    assert response.headers["Referrer-Policy"] in {
+        "same-origin",
+        "strict-origin-when-cross-origin",
+        "no-referrer",
+        "strict-origin",
+    }
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client, author):
     token = token_from(client, "/login")
-    response = client.post("/login", data={"email": author.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": author.email, "password": PASSWORD, "csrf_token": token}
+    )
     cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert cookies, response.headers.getlist("Set-Cookie")
-    attributes = {part.strip().split("=", 1)[0].lower(): part.strip() for part in cookies[-1].split(";")[1:]}
+    attributes = {
+        part.strip().split("=", 1)[0].lower(): part.strip() for part in cookies[-1].split(";")[1:]
+    }
     assert "httponly" in attributes
     assert attributes.get("samesite", "").lower() == "samesite=lax"

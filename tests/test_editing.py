@@ -1,4 +1,4 @@
-"""Writing through the web forms: create, preview, validation, edit, conflicts, history, diff, revert."""
+"""Writing through the web forms: create, preview, validation, edit, conflict, history, revert."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ import warnings
 from html.parser import HTMLParser
 
 import pytest
+from conftest import login
 from sqlalchemy import func, select
 
-from conftest import login
 from wiki.extensions import db
 from wiki.models import Lesson, Revision
 from wiki.services import lessons
-
-# wiki/web/forms.py passes choices as tuples, which WTForms 3.3 deprecates; under
-# filterwarnings=error every lesson form would answer 500. Reported as a bug (see the xfail
-# test below); ignored here so the editing behaviour itself can be tested.
-TUPLE_CHOICES = "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning"
-pytestmark = pytest.mark.filterwarnings(TUPLE_CHOICES)
 
 
 class FormScraper(HTMLParser):
@@ -31,8 +25,6 @@ class FormScraper(HTMLParser):
         self.fields: dict[str, list[str]] = {}
         self._textarea: str | None = None
         self._select: str | None = None
-        self._select_first: str | None = None
-        self._selected = False
         self._buffer = ""
 
     def _add(self, name: str, value: str) -> None:
@@ -44,24 +36,16 @@ class FormScraper(HTMLParser):
             self.inside = True
         if not self.inside:
             return
-        if tag == "input" and a.get("name"):
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self._add(a["name"], a.get("value", "on"))
-            elif kind not in ("submit", "button"):
+        kind = a.get("type", "text")
+        if tag == "input" and a.get("name") and kind not in ("submit", "button"):
+            if kind not in ("checkbox", "radio") or "checked" in a:
                 self._add(a["name"], a.get("value") or "")
         elif tag == "textarea":
             self._textarea, self._buffer = a["name"], ""
         elif tag == "select":
-            self._select, self._select_first, self._selected = a["name"], None, False
-        elif tag == "option" and self._select:
-            value = a.get("value") or ""
-            if self._select_first is None:
-                self._select_first = value
-            if "selected" in a:
-                self._add(self._select, value)
-                self._selected = True
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self._add(self._select, a.get("value") or "")
 
     def handle_data(self, data):
         if self._textarea is not None:
@@ -72,9 +56,7 @@ class FormScraper(HTMLParser):
             text = self._buffer.replace("\r\n", "\n")
             self._add(self._textarea, text[1:] if text.startswith("\n") else text)  # HTML drops it
             self._textarea = None
-        elif tag == "select" and self._select:
-            if not self._selected and self._select_first is not None:
-                self._add(self._select, self._select_first)
+        elif tag == "select":
             self._select = None
         elif tag == "form" and self.inside:
             self.inside, self.done = False, True
@@ -112,7 +94,7 @@ FULL_FORM = {
     "evidence": "practice",
     "summary": "Eén vaste schuldhulpmaatje.",
     "target_group": "huishoudens met beginnende schulden",
-    "body": "## Aanleiding\n\nDe schulden liepen op.\n\n## Geleerde les\n\nVroeg erbij zijn helpt.\n",
+    "body": "## Aanleiding\n\nDe schulden liepen op.\n\n## Les\n\nVroeg erbij zijn helpt.\n",
     "comment": "Eerste versie",
 }
 
@@ -131,16 +113,10 @@ def author_client(client, author):
 @pytest.fixture
 def saved(author_client):
     """A lesson created through the form, revision 1."""
-    response = author_client.post("/lessons/new", data=FULL_FORM)
-    assert response.status_code == 302
+    assert author_client.post("/lessons/new", data=FULL_FORM).status_code == 302
     return "schuldhulp-aan-de-keukentafel"
 
 
-@pytest.mark.xfail(
-    reason="BUG: wiki/web/forms.py LessonForm passes SelectField/RadioField choices as tuples, "
-    "deprecated in WTForms 3.3 (removed in 3.4); with filterwarnings=error the form pages answer 500",
-    strict=True,
-)
 def test_lesson_form_uses_no_deprecated_wtforms_api(author_client):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -167,45 +143,29 @@ def test_reader_gets_403(client, make_user):
 
 def test_new_form_prefilled_with_template(author_client):
     fields = scrape(author_client.get("/lessons/new").get_data(as_text=True))
-    body = fields["body"][0]
-    headings = re.findall(r"^## (.+)$", body, re.M)
+    headings = re.findall(r"^## (.+)$", fields["body"][0], re.M)
     assert headings == ["Aanleiding", "Doelen", "Aanpak", "Resultaat", "Geleerde les"]
     assert fields["municipality"] == ["Tilburg"]  # the author's own municipality
 
 
 def test_author_creates_lesson_with_every_field(author_client, author, saved):
-    lesson = lessons.find(saved)
-    assert lesson is not None and lesson.revision_number == 1
-    revision = lessons.current_revision(lesson)
+    revision = lessons.current_revision(lessons.find(saved))
+    assert revision.number == 1
     assert revision.author_id == author.id
     assert revision.comment == "Eerste versie"
     assert revision.body == FULL_FORM["body"]
-    assert revision.front_matter == {
-        "title": "Schuldhulp aan de keukentafel",
-        "slug": "schuldhulp-aan-de-keukentafel",
-        "municipality": "Tilburg",
-        "type": "generic",
-        "themes": ["armoede-en-schulden", "integraal-werken"],
-        "level": "household",
-        "domain": "social",
-        "tags": ["a", "b"],
-        "owner": "Wijkteam Tilburg-Noord",
-        "organisation": "Gemeente Tilburg",
-        "year": 2024,
-        "status": "published",
-        "evidence": "practice",
-        "summary": "Eén vaste schuldhulpmaatje.",
-        "active_elements": ["vaste contactpersoon", "warme overdracht"],
-        "target_group": "huishoudens met beginnende schulden",
-    }
+    expected = {k: v for k, v in FULL_FORM.items() if k not in ("body", "comment", "context")}
+    expected.update(slug=saved, municipality="Tilburg", tags=["a", "b"], year=2024)
+    expected["active_elements"] = ["vaste contactpersoon", "warme overdracht"]
+    assert revision.front_matter == expected
     page = html.unescape(author_client.get(f"/lessons/{saved}").get_data(as_text=True))
     assert "Revisie 1 door Anna Auteur" in page
     assert "De les is opgeslagen." in page
 
 
 def test_context_dependent_lesson_via_form(author_client):
-    data = dict(FULL_FORM, type="context-dependent", context="Alleen met een sterk wijkteam", active_elements="")
-    assert author_client.post("/lessons/new", data=data).status_code == 302
+    context = {"type": "context-dependent", "context": "Alleen met een sterk wijkteam"}
+    assert author_client.post("/lessons/new", data={**FULL_FORM, **context}).status_code == 302
     fm = lessons.current_revision(lessons.find("schuldhulp-aan-de-keukentafel")).front_matter
     assert fm["type"] == "context-dependent" and fm["context"] == "Alleen met een sterk wijkteam"
 
@@ -220,7 +180,9 @@ def test_preview_renders_and_saves_nothing(author_client):
 
 
 def test_preview_endpoint_returns_sanitised_html(author_client):
-    body = "**vet** <script>alert(1)</script> [klik](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    body = (
+        "**vet** <script>alert(1)</script> [klik](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    )
     response = author_client.post("/lessons/preview", data={"body": body})
     assert response.status_code == 200 and response.mimetype == "text/html"
     out = response.get_data(as_text=True)
@@ -228,15 +190,16 @@ def test_preview_endpoint_returns_sanitised_html(author_client):
     assert "<script" not in out and "javascript:" not in out and "onerror" not in out
 
 
-@pytest.mark.parametrize(
-    ("field", "changes", "message"),
-    [
-        ("municipality", {"municipality": "Tilburgg"}, "onbekende gemeente 'Tilburgg'; bedoelt u Tilburg"),
-        ("context", {"type": "context-dependent", "context": ""}, "verplicht bij type context-dependent"),
-        ("year", {"year": "twintig"}, "'twintig' is geen jaartal"),
-    ],
-)
-def test_invalid_input_is_422_with_message_at_field(author_client, field, changes, message):
+INVALID = {  # field: (what is posted, the Dutch message shown next to the field)
+    "municipality": ({"municipality": "Tilburgg"}, "gemeente 'Tilburgg'; bedoelt u Tilburg"),
+    "context": ({"type": "context-dependent"}, "verplicht bij type context-dependent"),
+    "year": ({"year": "twintig"}, "'twintig' is geen jaartal"),
+}
+
+
+@pytest.mark.parametrize("field", INVALID)
+def test_invalid_input_is_422_with_message_at_field(author_client, field):
+    changes, message = INVALID[field]
     body = "## Aanleiding\n\nMijn zorgvuldig getypte tekst.\n"
     response = author_client.post("/lessons/new", data=dict(FULL_FORM, body=body, **changes))
     assert response.status_code == 422
@@ -244,7 +207,7 @@ def test_invalid_input_is_422_with_message_at_field(author_client, field, change
     errors = re.findall(r'<p class="field-error" id="fout-(\w+)">(.*?)</p>', page)
     assert [name for name, _ in errors] == [field]
     assert message in html.unescape(errors[0][1])
-    blocks = [b for b in re.findall(r'<div class="field has-error">(.*?)</div>', page, re.S) if "fout-" in b]
+    blocks = re.findall(r'<div class="field has-error">(.*?)</div>', page, re.S)
     assert len(blocks) == 1 and f'name="{field}"' in blocks[0]  # the message sits with its field
     assert scrape(page)["body"] == [body]
     assert count(Lesson) == 0 and count(Revision) == 0
@@ -269,11 +232,6 @@ def test_saving_unchanged_content_creates_no_revision(author_client, saved):
     assert count(Revision) == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: web forms store the textarea body as posted; browsers submit CRLF line breaks, "
-    "so re-saving an unchanged lesson from a browser creates a new revision (body not normalised)",
-    strict=True,
-)
 def test_browser_resubmitting_unchanged_form_creates_no_revision(author_client, saved):
     fields = scrape(author_client.get(f"/lessons/{saved}/edit").get_data(as_text=True))
     fields["body"] = [fields["body"][0].replace("\n", "\r\n")]  # what every browser sends
@@ -281,38 +239,51 @@ def test_browser_resubmitting_unchanged_form_creates_no_revision(author_client, 
     assert lessons.find(saved).revision_number == 1
 
 
-def test_edit_conflict_shows_merge_screen_and_overwrites_nothing(app, author_client, saved, make_user):
-    other = app.test_client()
-    login(other, make_user(role="author", name="Bram Tweede"))
-    mine = scrape(author_client.get(f"/lessons/{saved}/edit").get_data(as_text=True))
-    theirs = scrape(other.get(f"/lessons/{saved}/edit").get_data(as_text=True))
+def revisions_of(web, slug: str) -> list[tuple[int, str, str]]:
+    """(number, body, author) of every revision, read in a fresh app context."""
+    with web.app_context():
+        return [
+            (r.number, r.body, r.author_name)
+            for r in reversed(lessons.revisions(lessons.find(slug)))
+        ]
+
+
+def test_edit_conflict_shows_merge_screen_and_overwrites_nothing(app_factory, author, make_user):
+    # Two people need two sessions: use an app without the fixture's shared app context
+    # (its `g` would otherwise carry one client's signed-in user into the other's requests).
+    web = app_factory()
+    anna, bram = web.test_client(), web.test_client()
+    login(anna, author)
+    login(bram, make_user(role="author", name="Bram Tweede"))
+    assert anna.post("/lessons/new", data=FULL_FORM).status_code == 302
+    slug = "schuldhulp-aan-de-keukentafel"
+    mine = scrape(anna.get(f"/lessons/{slug}/edit").get_data(as_text=True))
+    theirs = scrape(bram.get(f"/lessons/{slug}/edit").get_data(as_text=True))
     assert mine["base_revision"] == theirs["base_revision"] == ["1"]
 
-    mine["body"] = ["## Aanleiding\n\nEerste editor was sneller.\n"]
-    assert author_client.post(f"/lessons/{saved}/edit", data=mine).status_code == 302
-    theirs["body"] = ["## Aanleiding\n\nTweede editor typte dit met zorg.\n"]
-    response = other.post(f"/lessons/{saved}/edit", data=theirs)
+    first = "## Aanleiding\n\nEerste editor was sneller.\n"
+    second = "## Aanleiding\n\nTweede editor typte dit met zorg.\n"
+    assert anna.post(f"/lessons/{slug}/edit", data={**mine, "body": [first]}).status_code == 302
+    response = bram.post(f"/lessons/{slug}/edit", data={**theirs, "body": [second]})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "Bewerkingsconflict" in page
+    assert "Bewerkingsconflict" in page and "Anna Auteur" in page
     sources = re.findall(r'<pre class="source">(.*?)</pre>', page, re.S)
     assert len(sources) == 2
-    assert "Eerste editor was sneller." in sources[0] and "Tweede editor typte dit met zorg." in sources[1]
+    assert "Eerste editor was sneller." in sources[0]
+    assert "Tweede editor typte dit met zorg." in sources[1]
     diff_table = re.search(r'<table class="diff">.*?</table>', page, re.S).group(0)
-    assert "<del>" in diff_table and "<ins>" in diff_table
+    assert "<del>Eerste</del>" in diff_table and "<ins>Tweede</ins>" in diff_table
     merge_form = scrape(page)
-    assert merge_form["body"] == theirs["body"]
+    assert merge_form["body"] == [second]
     assert merge_form["base_revision"] == ["2"]
+    assert revisions_of(web, slug) == [
+        (1, FULL_FORM["body"], "Anna Auteur"),
+        (2, first, "Anna Auteur"),
+    ]
 
-    assert lessons.find(saved).revision_number == 2
-    assert count(Revision) == 2
-    assert body_of(saved, 2) == "## Aanleiding\n\nEerste editor was sneller.\n"
-    assert lessons.get_revision(lessons.find(saved), 2).author.name == "Anna Auteur"
-
-    assert other.post(f"/lessons/{saved}/edit", data=merge_form).status_code == 302
-    assert lessons.find(saved).revision_number == 3
-    assert body_of(saved, 3) == "## Aanleiding\n\nTweede editor typte dit met zorg.\n"
-    assert lessons.current_revision(lessons.find(saved)).author.name == "Bram Tweede"
+    assert bram.post(f"/lessons/{slug}/edit", data=merge_form).status_code == 302
+    assert revisions_of(web, slug)[1:] == [(2, first, "Anna Auteur"), (3, second, "Bram Tweede")]
 
 
 def _edit_body(client, slug: str, body: str) -> None:
@@ -331,7 +302,8 @@ def test_history_lists_revisions(author_client, saved):
 
 
 def test_diff_highlights_changed_words_only(author_client, saved):
-    _edit_body(author_client, saved, FULL_FORM["body"].replace("Vroeg erbij zijn helpt.", "Vroeg erbij zijn werkt."))
+    changed_body = FULL_FORM["body"].replace("zijn helpt.", "zijn werkt.")
+    _edit_body(author_client, saved, changed_body)
     page = author_client.get(f"/lessons/{saved}/diff?from=1&to=2").get_data(as_text=True)
     assert re.findall(r"<ins>(.*?)</ins>", page) == ["werkt"]
     assert re.findall(r"<del>(.*?)</del>", page) == ["helpt"]
@@ -344,7 +316,9 @@ def test_revert_creates_new_revision_with_old_content(author_client, saved):
     _edit_body(author_client, saved, "## Aanleiding\n\nVersie twee.\n")
     _edit_body(author_client, saved, "## Aanleiding\n\nVersie drie.\n")
     page = author_client.get(f"/lessons/{saved}/history").get_data(as_text=True)
-    forms = re.findall(rf'action="/lessons/{saved}/revert/(\d+)".*?name="base_revision" value="(\d+)"', page, re.S)
+    forms = re.findall(
+        rf'action="/lessons/{saved}/revert/(\d+)".*?name="base_revision" value="(\d+)"', page, re.S
+    )
     assert forms == [("2", "3"), ("1", "3")]  # no revert button on the current revision
     response = author_client.post(f"/lessons/{saved}/revert/1", data={"base_revision": "3"})
     assert response.status_code == 302
@@ -356,7 +330,9 @@ def test_revert_creates_new_revision_with_old_content(author_client, saved):
 
 def test_revert_with_stale_base_creates_nothing(author_client, saved):
     _edit_body(author_client, saved, "## Aanleiding\n\nVersie twee.\n")
-    response = author_client.post(f"/lessons/{saved}/revert/1", data={"base_revision": "1"}, follow_redirects=True)
+    response = author_client.post(
+        f"/lessons/{saved}/revert/1", data={"base_revision": "1"}, follow_redirects=True
+    )
     assert "Iemand heeft de les intussen gewijzigd" in response.get_data(as_text=True)
     assert lessons.find(saved).revision_number == 2
     assert count(Revision) == 2

@@ -20,3 +20,16 @@ def test_home_answers(client, make_lesson):
     response = client.get("/")
     assert response.status_code == 200
     assert "Schuldhulp aan de keukentafel" in response.get_data(as_text=True)
+
+
+def test_two_clients_keep_their_own_sign_in(app, make_user):
+    from tests.conftest import login
+
+    first, second = app.test_client(), app.test_client()
+    alice = make_user(name="Alice")
+    bob = make_user(name="Bob")
+    login(first, alice)
+    login(second, bob)
+    assert "Alice" in first.get("/").get_data(as_text=True)
+    assert "Bob" in second.get("/").get_data(as_text=True)
+    assert "Bob" not in first.get("/").get_data(as_text=True)

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from wiki.lessonfile import normalise_body
 from wiki.services import municipalities
 from wiki.services.errors import FieldError, ValidationFailed
 from wiki.vocabulary import (
@@ -69,6 +70,8 @@ def slugify(text: str) -> str:
 def validate(front_matter: dict[str, Any], body: str) -> LessonInput:
     """Check every field; raise ValidationFailed listing all problems at once."""
     errors: list[FieldError] = []
+    # Browsers post CRLF; files and API may not: one canonical form, so "unchanged" is unchanged.
+    body = normalise_body(body)
     fm = {k: (v.strip() if isinstance(v, str) else v) for k, v in front_matter.items()}
 
     for key in REQUIRED_KEYS:

@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from wiki.services.validation import LessonInput
@@ -29,8 +30,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _optional(choices: dict[str, str]) -> list[tuple[str, str]]:
-    return [("", "— niet ingevuld —"), *choices.items()]
+def _choices(choices: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in choices.items()]
+
+
+def _optional(choices: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice("", "— niet ingevuld —"), *_choices(choices)]
 
 
 class LessonForm(FlaskForm):
@@ -39,17 +44,17 @@ class LessonForm(FlaskForm):
     title = StringField("Titel")
     slug = StringField("Slug (webadres)")
     municipality = StringField("Gemeente")
-    type = RadioField("Type les", choices=list(TYPES.items()), default="generic")
+    type = RadioField("Type les", choices=_choices(TYPES), default="generic")
     context = TextAreaField("Context: onder welke lokale omstandigheden werkte het?")
     active_elements = StringField("Werkzame elementen (komma-gescheiden)")
-    themes = MultiCheckboxField("Thema's", choices=list(THEMES.items()))
+    themes = MultiCheckboxField("Thema's", choices=_choices(THEMES))
     level = SelectField("Niveau", choices=_optional(LEVELS))
     domain = SelectField("Domein", choices=_optional(DOMAINS))
     tags = StringField("Tags (komma-gescheiden)")
     owner = StringField("Eigenaar (persoon of team)")
     organisation = StringField("Organisatie")
     year = StringField("Jaar van de ervaring")
-    status = SelectField("Status", choices=list(STATUSES.items()), default="published")
+    status = SelectField("Status", choices=_choices(STATUSES), default="published")
     evidence = SelectField("Onderbouwing", choices=_optional(EVIDENCE))
     summary = TextAreaField("Samenvatting")
     target_group = StringField("Doelgroep")
