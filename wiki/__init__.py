@@ -38,6 +38,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from wiki.search.engine import SearchIndex
+
+    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
+
     from wiki.database import register_sqlite_pragmas
 
     register_sqlite_pragmas(app)

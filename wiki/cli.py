@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from wiki.services import content_io, setup, users
+from wiki.services import content_io, indexing, setup, users
 from wiki.services.errors import DomainError, ValidationFailed
 from wiki.vocabulary import ROLES
 
@@ -34,6 +34,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_content)
     app.cli.add_command(users_group)
     app.cli.add_command(tokens_group)
+    app.cli.add_command(reindex)
 
 
 @click.command("serve")
@@ -53,6 +54,9 @@ def serve(host: str, port: int, threads: int) -> None:
         click.echo(f"Voorbeeldinhoud geladen uit {content_dir}: {report.summary()}")
         for rejection in report.rejected:
             click.echo(f"  afgewezen: {rejection}", err=True)
+    drift = indexing.repair()
+    if not drift.clean:
+        click.echo(f"Zoekindex hersteld: {drift.summary()}")
     click.echo(f"Klaar in {time.perf_counter() - started:.1f} s.")
     click.echo(f"Leerwiki draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
@@ -156,3 +160,28 @@ def revoke_token(token: str) -> None:
         click.echo("error: unknown or already revoked token", err=True)
         sys.exit(1)
     click.echo("revoked")
+
+
+@click.command("reindex")
+@click.option("--check", is_flag=True, help="Only report drift; exit 1 when there is any.")
+@with_appcontext
+def reindex(check: bool) -> None:
+    """Rebuild the search index from the database, or check it for drift."""
+    if check:
+        drift = indexing.check()
+        for label, slugs in (
+            ("missing", drift.missing),
+            ("stale", drift.stale),
+            ("extra", drift.extra),
+        ):
+            for slug in slugs:
+                click.echo(f"{label} {slug}")
+        click.echo(drift.summary())
+        if not drift.clean:
+            sys.exit(1)
+        return
+    total = indexing.lesson_count()
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Indexeren", file=sys.stderr) as bar:
+        count = indexing.rebuild(progress=lambda n: bar.update(1))
+    click.echo(f"indexed {count} lessons in {time.perf_counter() - started:.1f} s")

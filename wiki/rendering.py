@@ -177,3 +177,11 @@ def sanitise(raw_html: str) -> str:
 def as_markup(sanitised_html: str) -> Markup:
     """Mark HTML that came out of `render` as safe for Jinja."""
     return Markup(sanitised_html)  # noqa: S704 - sanitised by nh3 in render()
+
+
+def highlight(snippet: str) -> Markup:
+    """A search snippet with its match markers turned into <mark>; the text itself is escaped."""
+    from wiki.search.engine import HIT_END, HIT_START
+
+    escaped = str(Markup.escape(snippet))
+    return Markup(escaped.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))  # noqa: S704

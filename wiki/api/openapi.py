@@ -191,6 +191,35 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/search": {
+                "get": {
+                    "summary": "Search all municipalities' lessons, with facets and suggestions",
+                    "parameters": [
+                        {"name": n, "in": "query", "schema": {"type": "string"}}
+                        for n in ("q", "municipality", "province", "type", "theme", "tag", "sort")
+                    ]
+                    + [
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "total, hits (slug, title, municipality, type, score, "
+                            "highlight), facets (municipality, province, type, theme: value -> "
+                            "count), suggestion"
+                        },
+                        "400": _error("Bad parameter"),
+                    },
+                }
+            },
             "/municipalities": {
                 "get": {
                     "summary": "All 342 municipalities with province and lesson count",

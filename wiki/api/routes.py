@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
+from wiki import rendering
 from wiki.api.openapi import openapi_document
 from wiki.models import User
-from wiki.services import lessons, municipalities, permissions, users
+from wiki.services import lessons, municipalities, permissions, search, users
 from wiki.services.errors import DomainError, FieldError, Unauthenticated, ValidationFailed
 from wiki.services.validation import validate
 from wiki.vocabulary import FRONT_MATTER_KEYS
@@ -175,6 +176,42 @@ def list_revisions(slug: str) -> Any:
                 }
                 for r in lessons.revisions(lesson)
             ],
+        }
+    )
+
+
+@bp.get("/search")
+def search_lessons() -> Any:
+    outcome = search.search(
+        request.args.get("q", ""),
+        _token_user(),
+        filters={name: request.args.get(name, "") for name in search.FILTER_NAMES},
+        page=_int_arg("page", 1, 1, 500),
+        sort=request.args.get("sort", "relevance"),
+        per_page=_int_arg("per_page", search.PER_PAGE, 1, MAX_PER_PAGE),
+    )
+    return jsonify(
+        {
+            "query": outcome.text,
+            "filters": outcome.filters,
+            "total": outcome.results.total,
+            "page": outcome.results.page,
+            "per_page": outcome.results.per_page,
+            "hits": [
+                {
+                    "slug": hit.slug,
+                    "title": hit.title,
+                    "municipality": hit.municipality,
+                    "province": hit.province,
+                    "type": hit.type,
+                    "score": hit.score,
+                    "highlight": str(rendering.highlight(hit.highlight)),
+                }
+                for hit in outcome.results.hits
+            ],
+            "facets": outcome.results.facets,
+            "suggestion": outcome.suggestion,
+            "messages": outcome.messages,
         }
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wiki import lessonfile
 from wiki.extensions import db
 from wiki.models import Lesson, Revision
-from wiki.services import lessons
+from wiki.services import indexing, lessons
 from wiki.services.errors import ValidationFailed
 from wiki.services.validation import LessonInput, validate
 
@@ -70,7 +70,7 @@ def import_folder(
     """Import every lesson file below `folder`: idempotent, and each bad file is rejected alone."""
     report = ImportReport()
     claimed: dict[str, Path] = {}
-    pending = 0
+    pending: list[str] = []
     for path in lesson_files(folder):
         if progress is not None:
             progress(path)
@@ -92,15 +92,23 @@ def import_folder(
         claimed[data.slug] = path
         outcome = _apply(data, dry_run)
         setattr(report, outcome, getattr(report, outcome) + 1)
-        if outcome != "unchanged":
-            pending += 1
-            if pending >= BATCH_SIZE and not dry_run:
-                db.session.commit()
-                pending = 0
+        if outcome != "unchanged" and not dry_run:
+            pending.append(data.slug)
+            if len(pending) >= BATCH_SIZE:
+                _commit(pending)
     if not dry_run:
-        db.session.commit()
+        _commit(pending)
     report.rejected.sort(key=lambda r: r.path)
     return report
+
+
+def _commit(slugs: list[str]) -> None:
+    """Commit a batch, then index it (the index follows the commit)."""
+    db.session.commit()
+    if slugs:
+        ids = db.session.execute(select(Lesson.id).where(Lesson.slug.in_(slugs))).scalars().all()
+        indexing.lessons_saved(ids)
+    slugs.clear()
 
 
 def _apply(data: LessonInput, dry_run: bool) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from wiki import rendering
 from wiki.extensions import db
 from wiki.models import Lesson, Link, Municipality, Revision, Tag, Theme, User, utcnow
-from wiki.services import municipalities, permissions
+from wiki.services import indexing, municipalities, permissions
 from wiki.services.errors import ConflictInfo, EditConflict, NotFound, SlugTaken
 from wiki.services.validation import LessonInput, validate
 
@@ -99,11 +99,16 @@ def file_text(revision: Revision) -> str:
     return lessonfile.dump(revision.front_matter, revision.body)
 
 
-def rendered(revision: Revision) -> rendering.Rendered:
-    """The revision's HTML, from its cache when the cache is valid."""
+def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
+    """The revision's HTML, from its cache when the cache is valid.
+
+    `store=False` renders without writing the cache (for bulk readers such as reindexing).
+    """
     if revision.html_cache is not None and revision.toc_cache is not None:
         return rendering.Rendered(html=revision.html_cache, toc=json.loads(revision.toc_cache))
     result = render_body(revision.body)
+    if not store:
+        return result
     # A derived cache: write it in its own statement so a failure costs nothing but speed.
     db.session.execute(
         sql_update(Revision)
@@ -227,6 +232,7 @@ def create(
         except IntegrityError as exc:
             db.session.rollback()
             raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'") from exc
+        indexing.lessons_saved([lesson.id])
     return SaveResult(lesson, revision, changed=True)
 
 
@@ -261,6 +267,7 @@ def update(
         fresh = find(slug)
         number = fresh.revision_number if fresh else base_revision + 1
         raise EditConflict(ConflictInfo(slug, base_revision, number)) from exc
+    indexing.lessons_saved([lesson.id])
     return SaveResult(lesson, revision, changed=True)
 
 

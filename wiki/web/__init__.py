@@ -28,9 +28,10 @@ def viewer() -> User | None:
 
 def register_web(app: Flask) -> None:
     """Attach the HTML blueprints, the login loader, error handlers and headers."""
-    from wiki.web import accounts, browse, lessons
+    from wiki.web import accounts, browse, lessons, search
 
     app.register_blueprint(browse.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(lessons.bp)
     app.register_blueprint(accounts.bp)
 

@@ -17,7 +17,7 @@ from flask import (
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
-from wiki.services import diff, lessons, municipalities, permissions
+from wiki.services import diff, lessons, municipalities, permissions, search
 from wiki.services.errors import EditConflict, FieldError, SlugTaken, ValidationFailed
 from wiki.services.validation import LessonInput, slugify, validate
 from wiki.vocabulary import LESSON_TEMPLATE
@@ -63,6 +63,7 @@ def view(slug: str) -> str:
         fm=revision.front_matter,
         rendered=lessons.rendered(revision),
         backlinks=lessons.backlinks(lesson, user),
+        related=search.related(lesson.slug, user),
         can_edit=permissions.can_write(user),
         as_markup=rendering.as_markup,
     )

@@ -1,0 +1,457 @@
+"""The Whoosh index: schema, Dutch analysis, writing, searching. The only module importing Whoosh.
+
+Its interface is small on purpose (update, remove, search, related, versions, rebuild) so the
+engine could fall back to `whoosh` 2.7.4 without touching services or views.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, index, qparser, sorting
+from whoosh import query as wq
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.lang import stopwords_for_language
+from whoosh.support.charset import accent_map
+
+SCHEMA_VERSION = 1
+# Hyphens, slashes and markup characters split words: "re-integratie" -> re, integratie.
+WORD_PATTERN = r"\w+"
+DUTCH_STOP_WORDS = frozenset(stopwords_for_language("nl"))
+TEXT_FIELDS = ("title", "summary", "body", "tags", "owner")
+FACETS = ("municipality", "province", "type", "themes")
+FACET_NAMES = {
+    "municipality": "municipality",
+    "province": "province",
+    "type": "type",
+    "themes": "theme",
+}
+LINKING = ("", "s", "e", "en")  # Dutch linking letters between the parts of a compound
+MIN_PART = 4
+HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the renderer escapes, then marks
+OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+
+
+def dutch_analyzer() -> Any:
+    """Tokenise, lower-case, fold accents, drop Dutch stop words, apply Snowball stemming."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=DUTCH_STOP_WORDS, minsize=2)
+        | StemFilter(lang="nl", cachesize=50_000)
+    )
+
+
+def spelling_analyzer() -> Any:
+    """Whole words, lower-cased and accent-folded: the vocabulary for "Bedoelde u ...?"."""
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def make_schema() -> fields.Schema:
+    text = dutch_analyzer()
+    return fields.Schema(
+        slug=fields.ID(unique=True, stored=True),
+        title=fields.TEXT(analyzer=text, stored=True, field_boost=3.0),
+        summary=fields.TEXT(analyzer=text, stored=True, field_boost=1.5),
+        body=fields.TEXT(analyzer=text, stored=True),
+        spell=fields.TEXT(analyzer=spelling_analyzer(), spelling=True),
+        municipality=fields.ID(stored=True, sortable=True),
+        province=fields.ID(stored=True, sortable=True),
+        type=fields.ID(stored=True, sortable=True),
+        themes=fields.KEYWORD(stored=True, commas=True),
+        tags=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        level=fields.ID(stored=True),
+        domain=fields.ID(stored=True),
+        status=fields.ID(stored=True),
+        owner=fields.TEXT(analyzer=text, stored=True),
+        year=fields.NUMERIC(stored=True, sortable=True),
+        updated=fields.DATETIME(stored=True, sortable=True),
+        confirmations=fields.NUMERIC(stored=True, sortable=True),
+        revision_id=fields.NUMERIC(stored=True, bits=64),
+    )
+
+
+@dataclass
+class LessonDoc:
+    """What the index holds of one lesson (its current revision)."""
+
+    slug: str
+    title: str
+    summary: str
+    body: str  # plain text, not Markdown: markup would hide words like **cruciaal**
+    municipality: str
+    province: str
+    type: str
+    themes: list[str]
+    tags: list[str]
+    status: str
+    owner: str
+    updated: datetime
+    revision_id: int
+    level: str | None = None
+    domain: str | None = None
+    year: int | None = None
+    confirmations: int = 0
+
+
+@dataclass
+class Filters:
+    """Exact-match restrictions; `statuses` is what the reader may see."""
+
+    statuses: tuple[str, ...]
+    municipality: str | None = None
+    province: str | None = None
+    type: str | None = None
+    theme: str | None = None
+    tag: str | None = None
+
+
+@dataclass
+class Hit:
+    slug: str
+    title: str
+    municipality: str
+    province: str
+    type: str
+    score: float
+    highlight: str  # plain text with HIT_START/HIT_END around matches
+
+
+@dataclass
+class Results:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    page: int
+    per_page: int
+    unknown_words: list[str] = field(default_factory=list)
+
+
+class _MarkerFormatter(Formatter):
+    """Marks matches with control characters so HTML escaping stays in one place."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"{HIT_START}{get_text(text, token, replace)}{HIT_END}"
+
+
+class SearchIndex:
+    """One index folder. Opens lazily; every search uses a fresh searcher (never refresh())."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._ix: Any = None
+        self._lock = threading.Lock()
+        self._vocabulary: tuple[int, frozenset[str]] | None = None
+
+    # ---- lifecycle -------------------------------------------------------------
+
+    def _index(self) -> Any:
+        with self._lock:
+            if self._ix is None:
+                self.path.mkdir(parents=True, exist_ok=True)
+                if index.exists_in(str(self.path)):
+                    ix = index.open_dir(str(self.path))
+                    if "spell" not in ix.schema:  # an index from an older schema: start again
+                        ix = index.create_in(str(self.path), make_schema())
+                else:
+                    ix = index.create_in(str(self.path), make_schema())
+                self._ix = ix
+            return self._ix
+
+    def clear(self) -> None:
+        """Replace the index with an empty one."""
+        with self._lock:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._ix = index.create_in(str(self.path), make_schema())
+            self._vocabulary = None
+
+    def generation(self) -> int:
+        """Changes whenever a commit lands; keys caches."""
+        return int(self._index().latest_generation())
+
+    # ---- writing ---------------------------------------------------------------
+
+    def update(
+        self, docs: Iterable[LessonDoc], removed: Iterable[str] = (), timeout: float = 30.0
+    ) -> int:
+        """Add or replace documents and delete slugs, in one commit. Waits for the writer lock."""
+        writer = self._index().writer(timeout=timeout, delay=0.02)
+        count = 0
+        try:
+            for doc in docs:
+                writer.update_document(**_fields_of(doc))
+                count += 1
+            for slug in removed:
+                writer.delete_by_term("slug", slug)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    def rebuild(self, docs: Iterable[LessonDoc]) -> int:
+        """Build a fresh index from all documents (one writer, one commit)."""
+        self.clear()
+        writer = self._index().writer(timeout=30.0, limitmb=256)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**_fields_of(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    # ---- reading ---------------------------------------------------------------
+
+    def versions(self) -> dict[str, int]:
+        """slug -> revision id of every indexed document (for drift checks)."""
+        with self._index().searcher() as searcher:
+            return {
+                stored["slug"]: int(stored["revision_id"])
+                for stored in searcher.reader().all_stored_fields()
+            }
+
+    def search(
+        self,
+        text: str,
+        filters: Filters,
+        *,
+        page: int = 1,
+        per_page: int = 20,
+        sort: str = "relevance",
+    ) -> Results:
+        """All words must match by default; facets are counted over every match."""
+        ix = self._index()
+        with ix.searcher() as searcher:
+            user_query, unknown = self._parse(searcher, text)
+            facets = {
+                name: sorting.FieldFacet(
+                    name, allow_overlap=(name == "themes"), maptype=sorting.Count
+                )
+                for name in FACETS
+            }
+            sortedby: Any = None
+            if sort == "newest":
+                sortedby = sorting.FieldFacet("updated", reverse=True)
+            elif sort == "confirmed":
+                sortedby = [
+                    sorting.FieldFacet("confirmations", reverse=True),
+                    sorting.FieldFacet("updated", reverse=True),
+                ]
+            limit = page * per_page
+            results = searcher.search(
+                user_query,
+                filter=_filter_query(filters),
+                limit=limit,
+                groupedby=facets,
+                sortedby=sortedby,
+                terms=True,
+            )
+            results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+            results.formatter = _MarkerFormatter()
+            # Facets are named as in the API contract: "theme", not the field name "themes".
+            counts = {FACET_NAMES[name]: dict(results.groups(name)) for name in FACETS}
+            # Every document has exactly one type, so the type counts add up to the exact total
+            # (len(results) is an estimate with filters).
+            total = sum(counts["type"].values())
+            hits = []
+            for hit in results[(page - 1) * per_page : limit]:  # groupedby iterates past limit
+                stored = hit.fields()
+                snippet = (
+                    hit.highlights("body") or hit.highlights("summary") or stored.get("summary", "")
+                )
+                hits.append(
+                    Hit(
+                        slug=stored["slug"],
+                        title=stored["title"],
+                        municipality=stored["municipality"],
+                        province=stored["province"],
+                        type=stored["type"],
+                        score=round(float(hit.score or 0.0), 4),
+                        highlight=snippet,
+                    )
+                )
+            return Results(total, hits, counts, page, per_page, unknown)
+
+    def related(self, slug: str, filters: Filters, limit: int = 5) -> list[Hit]:
+        """More like this: similar lessons, other municipalities first."""
+        with self._index().searcher() as searcher:
+            docnum = searcher.document_number(slug=slug)
+            if docnum is None:
+                return []
+            own = searcher.stored_fields(docnum)["municipality"]
+            similar = searcher.more_like(
+                docnum, "body", top=limit * 4, numterms=15, filter=_filter_query(filters)
+            )
+            hits = [
+                Hit(
+                    slug=h["slug"],
+                    title=h["title"],
+                    municipality=h["municipality"],
+                    province=h["province"],
+                    type=h["type"],
+                    score=round(float(h.score or 0.0), 4),
+                    highlight="",
+                )
+                for h in similar
+            ]
+        hits.sort(key=lambda h: (h.municipality == own, -h.score))
+        return hits[:limit]
+
+    def suggest(self, text: str) -> str | None:
+        """The query with unknown words replaced by close index words, or None."""
+        with self._index().searcher() as searcher:
+            reader = searcher.reader()
+            corrector = searcher.corrector("spell")
+            changed = False
+
+            def fix(match: re.Match[str]) -> str:
+                nonlocal changed
+                word = match.group(0)
+                folded = _fold(word)
+                if word in OPERATORS or reader.frequency("spell", folded):
+                    return word
+                best = corrector.suggest(folded, limit=1, maxdist=2)
+                if not best:
+                    return word
+                changed = True
+                return str(best[0])
+
+            corrected = re.sub(r"[^\W\d_]{3,}", fix, text)
+            return corrected if changed else None
+
+    # ---- query parsing ---------------------------------------------------------
+
+    def _parse(self, searcher: Any, text: str) -> tuple[Any, list[str]]:
+        """Parse the user's words; never raises. Returns the query and unknown words."""
+        if not text.strip():
+            return wq.Every(), []
+        schema = self._index().schema
+        parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, group=qparser.AndGroup)
+        parser.remove_plugin_class(qparser.FieldsPlugin)  # field filters are handled by us
+        parser.remove_plugin_class(qparser.WildcardPlugin)  # no '*' scans over the lexicon
+        parser.add_plugin(qparser.PlusMinusPlugin())
+        try:
+            parsed = parser.parse(text)
+        except Exception:  # noqa: BLE001 - any parser failure falls back to plain words
+            words = re.findall(r"\w+", text)
+            parsed = parser.parse(" ".join(words)) if words else wq.NullQuery
+        expanded = self._expand_compounds(searcher, parsed)
+        unknown = [
+            w
+            for w in re.findall(r"[^\W\d_]{3,}", text)
+            if not searcher.reader().frequency("spell", _fold(w))
+        ]
+        return expanded, unknown
+
+    def _expand_compounds(self, searcher: Any, q: Any) -> Any:
+        """Let a word also find compounds that start with it: schuld -> schuldhulpverlening.
+
+        A candidate counts only when what follows the word (after a linking s/e/en) itself
+        begins with a word of the index vocabulary, so 'zorg' finds 'zorgverzekering' but
+        not 'zorgvuldig'. Splitting against our own vocabulary needs no dictionary.
+        """
+        if isinstance(q, wq.Term) and q.fieldname in ("title", "summary", "body"):
+            stem = q.text
+            if not isinstance(stem, str) or len(stem) < MIN_PART:
+                return q
+            vocabulary = self._body_vocabulary(searcher)
+            extra = []
+            for raw in searcher.reader().expand_prefix(q.fieldname, stem):
+                candidate = raw.decode() if isinstance(raw, bytes) else raw
+                if candidate == stem:
+                    continue
+                rest = candidate[len(stem) :]
+                if any(
+                    _starts_with_word(rest[len(link) :], vocabulary)
+                    for link in LINKING
+                    if rest.startswith(link)
+                ):
+                    extra.append(wq.Term(q.fieldname, candidate, boost=0.5))
+                if len(extra) >= 50:
+                    break
+            return wq.Or([q, *extra]) if extra else q
+        if isinstance(q, wq.Not):
+            return q  # excluded words stay exact
+        return q.apply(lambda sub: self._expand_compounds(searcher, sub))
+
+    def _body_vocabulary(self, searcher: Any) -> frozenset[str]:
+        generation = searcher.reader().generation()
+        cached = self._vocabulary
+        if cached is None or cached[0] != generation:
+            words = frozenset(
+                w.decode() if isinstance(w, bytes) else w
+                for w in searcher.reader().lexicon("body")
+                if len(w) >= MIN_PART
+            )
+            self._vocabulary = cached = (generation, words)
+        return cached[1]
+
+
+def _starts_with_word(rest: str, vocabulary: frozenset[str]) -> bool:
+    return any(rest[:n] in vocabulary for n in range(len(rest), MIN_PART - 1, -1))
+
+
+def _fold(word: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _fields_of(doc: LessonDoc) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "slug": doc.slug,
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": doc.body,
+        "spell": f"{doc.title} {doc.summary} {doc.body}",
+        "municipality": doc.municipality,
+        "province": doc.province,
+        "type": doc.type,
+        "themes": ",".join(doc.themes),
+        "tags": ",".join(doc.tags),
+        "status": doc.status,
+        "owner": doc.owner,
+        "updated": doc.updated.replace(tzinfo=None),
+        "confirmations": doc.confirmations,
+        "revision_id": doc.revision_id,
+    }
+    for name in ("level", "domain", "year"):
+        value = getattr(doc, name)
+        if value is not None:
+            values[name] = value
+    return values
+
+
+def _filter_query(filters: Filters) -> Any:
+    parts: list[Any] = [wq.Or([wq.Term("status", s) for s in filters.statuses])]
+    for name, value in (
+        ("municipality", filters.municipality),
+        ("province", filters.province),
+        ("type", filters.type),
+        ("themes", filters.theme),
+        ("tags", filters.tag),
+    ):
+        if value:
+            parts.append(wq.Term(name, value))
+    return wq.And(parts)

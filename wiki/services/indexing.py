@@ -1,0 +1,145 @@
+"""Keeping the search index in step with the database (the index is derived data)."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from wiki.extensions import db
+from wiki.models import Lesson, Revision
+from wiki.search.engine import LessonDoc, SearchIndex
+
+log = logging.getLogger(__name__)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def search_index() -> SearchIndex:
+    """The index of the current app (one per index folder)."""
+    return current_app.extensions["search_index"]  # type: ignore[no-any-return]
+
+
+def plain_text(rendered_html: str) -> str:
+    """Rendered (sanitised) HTML to text: the index holds words, not Markdown markup."""
+    return html.unescape(_TAG.sub(" ", rendered_html))
+
+
+def _current(lesson_ids: Iterable[int] | None) -> Iterator[tuple[Lesson, Revision]]:
+    query = (
+        select(Lesson, Revision)
+        .join(Revision, Revision.lesson_id == Lesson.id)
+        .where(Revision.number == Lesson.revision_number)
+        .options(selectinload(Lesson.themes), selectinload(Lesson.tags))
+        .order_by(Lesson.id)
+    )
+    if lesson_ids is not None:
+        query = query.where(Lesson.id.in_(list(lesson_ids)))
+    for row in db.session.execute(query.execution_options(yield_per=500)):
+        yield row[0], row[1]
+
+
+def document(lesson: Lesson, revision: Revision) -> LessonDoc:
+    """The index document of a lesson's current revision."""
+    from wiki.services import lessons  # lessons imports this module
+
+    return LessonDoc(
+        slug=lesson.slug,
+        title=lesson.title,
+        summary=lesson.summary,
+        body=plain_text(lessons.rendered(revision, store=False).html),
+        municipality=lesson.municipality.name,
+        province=lesson.municipality.province,
+        type=lesson.type,
+        themes=[t.slug for t in lesson.themes],
+        tags=[t.name for t in lesson.tags],
+        status=lesson.status,
+        owner=lesson.owner,
+        updated=lesson.updated_at,
+        revision_id=revision.id,
+        level=lesson.level,
+        domain=lesson.domain,
+        year=lesson.year,
+    )
+
+
+def lessons_saved(lesson_ids: Iterable[int]) -> None:
+    """Index lessons after their save was committed. A failure costs only freshness: the
+    database is the truth, and start-up or `leerwiki reindex` repairs the drift."""
+    ids = list(lesson_ids)
+    if not ids:
+        return
+    try:
+        docs = [document(lesson, revision) for lesson, revision in _current(ids)]
+        search_index().update(docs)
+    except Exception:
+        log.exception("search index update failed for lessons %s; run `leerwiki reindex`", ids)
+
+
+@dataclass
+class Drift:
+    """Differences between the database and the index."""
+
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+    def summary(self) -> str:
+        return f"missing {len(self.missing)}, stale {len(self.stale)}, extra {len(self.extra)}"
+
+
+def check() -> Drift:
+    """Compare current revision ids in the database with those in the index (cheap)."""
+    wanted = dict(
+        db.session.execute(
+            select(Lesson.slug, Revision.id)
+            .join(Revision, Revision.lesson_id == Lesson.id)
+            .where(Revision.number == Lesson.revision_number)
+        ).all()
+    )
+    indexed = search_index().versions()
+    return Drift(
+        missing=sorted(set(wanted) - set(indexed)),
+        stale=sorted(s for s in wanted.keys() & indexed.keys() if wanted[s] != indexed[s]),
+        extra=sorted(set(indexed) - set(wanted)),
+    )
+
+
+def repair() -> Drift:
+    """Fix drift left by a crash between a commit and an index write; returns what was fixed."""
+    drift = check()
+    if drift.clean:
+        return drift
+    slugs = drift.missing + drift.stale
+    ids = db.session.execute(select(Lesson.id).where(Lesson.slug.in_(slugs))).scalars().all()
+    docs = [document(lesson, revision) for lesson, revision in _current(ids)] if ids else []
+    search_index().update(docs, removed=drift.extra)
+    return drift
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database."""
+
+    def docs() -> Iterator[LessonDoc]:
+        for n, (lesson, revision) in enumerate(_current(None), start=1):
+            if progress is not None:
+                progress(n)
+            yield document(lesson, revision)
+
+    return search_index().rebuild(docs())
+
+
+def lesson_count() -> int:
+    """How many lessons the database holds (for progress bars)."""
+    from sqlalchemy import func
+
+    return int(db.session.execute(select(func.count()).select_from(Lesson)).scalar_one())

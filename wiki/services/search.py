@@ -1,0 +1,189 @@
+"""Search across all municipalities: field filters in the query, facets, suggestions, caching."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from wiki.models import User
+from wiki.search.engine import Filters, Hit, Results
+from wiki.services import indexing, municipalities, permissions
+from wiki.services.municipalities import name_key
+from wiki.vocabulary import THEMES
+
+MAX_QUERY = 500
+PER_PAGE = 20
+SORTS = ("relevance", "newest", "confirmed")
+FILTER_NAMES = ("municipality", "province", "type", "theme", "tag")
+# Dutch and English field names users may type: gemeente:Tilburg, thema:onderwijs, type:generiek.
+FIELD_WORDS = {
+    "gemeente": "municipality",
+    "municipality": "municipality",
+    "provincie": "province",
+    "province": "province",
+    "type": "type",
+    "thema": "theme",
+    "theme": "theme",
+    "tag": "tag",
+}
+_FIELD_RE = re.compile(r"(?<!\S)(" + "|".join(FIELD_WORDS) + r')\s*:\s*("([^"]*)"?|\S+)', re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TYPE_WORDS = {
+    "generic": "generic", "generiek": "generic",
+    "context-dependent": "context-dependent", "contextafhankelijk": "context-dependent",
+    "context": "context-dependent", "maatwerk": "context-dependent",
+}  # fmt: skip
+
+
+@dataclass
+class SearchOutcome:
+    """What a search page or the API shows."""
+
+    text: str
+    filters: dict[str, str]
+    results: Results
+    suggestion: str | None = None
+    messages: list[str] = field(default_factory=list)
+    sort: str = "relevance"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.results.total // self.results.per_page))
+
+
+def resolve_filter(name: str, value: str) -> str | None:
+    """The canonical value of a filter, or None if nothing matches it."""
+    value = value.strip()
+    if not value:
+        return None
+    if name == "municipality":
+        record = municipalities.directory().resolve(value)
+        return record.name if record else None
+    if name == "province":
+        for province in municipalities.directory().provinces:
+            if name_key(province) == name_key(value):
+                return province
+        return None
+    if name == "type":
+        return _TYPE_WORDS.get(value.lower())
+    if name == "theme":
+        key = name_key(value)
+        for slug, label in THEMES.items():
+            if key in (name_key(slug), name_key(label)):
+                return slug
+        matches = [slug for slug, label in THEMES.items() if name_key(label).startswith(key)]
+        return matches[0] if len(matches) == 1 else None
+    if name == "tag":
+        return value.lower()[:80]
+    return None
+
+
+def parse_query(q: str) -> tuple[str, dict[str, str], list[str]]:
+    """Split `gemeente:Tilburg schulden` into words and filters; clean hostile input."""
+    messages: list[str] = []
+    text = _CONTROL.sub(" ", q)
+    if len(text) > MAX_QUERY:
+        text = text[:MAX_QUERY]
+        messages.append(f"Uw zoekvraag is ingekort tot {MAX_QUERY} tekens.")
+    filters: dict[str, str] = {}
+    for match in _FIELD_RE.finditer(text):
+        name = FIELD_WORDS[match.group(1).lower()]
+        raw = match.group(3) if match.group(3) is not None else match.group(2)
+        value = resolve_filter(name, raw)
+        if value is None:
+            messages.append(
+                f"Onbekende waarde voor {match.group(1)}: '{raw}'; dit filter is genegeerd."
+            )
+        else:
+            filters[name] = value
+    words = _FIELD_RE.sub(" ", text)
+    return " ".join(words.split()), filters, messages
+
+
+class _Cache:
+    """Recent answers keyed on the index generation, so a new commit invalidates them."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, SearchOutcome] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> SearchOutcome | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: SearchOutcome) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_cache = _Cache()
+
+
+def search(
+    q: str,
+    viewer: User | None,
+    *,
+    filters: dict[str, str] | None = None,
+    page: int = 1,
+    sort: str = "relevance",
+    per_page: int = PER_PAGE,
+) -> SearchOutcome:
+    """Search lessons the viewer may see. Any input gives results or a friendly message."""
+    text, from_query, messages = parse_query(q or "")
+    chosen: dict[str, str] = {}
+    for name, raw in (filters or {}).items():
+        if name in FILTER_NAMES and raw:
+            value = resolve_filter(name, raw)
+            if value is None:
+                messages.append(
+                    f"Onbekende waarde voor {name}: '{raw[:80]}'; dit filter is genegeerd."
+                )
+            else:
+                chosen[name] = value
+    chosen.update(from_query)
+    sort = sort if sort in SORTS else "relevance"
+    page = max(1, min(page, 500))
+    statuses = permissions.visible_statuses(viewer)
+    index = indexing.search_index()
+    key = (
+        index.path,
+        index.generation(),
+        statuses,
+        text,
+        tuple(sorted(chosen.items())),
+        page,
+        sort,
+        per_page,
+    )
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    results = index.search(
+        text, Filters(statuses=statuses, **chosen), page=page, per_page=per_page, sort=sort
+    )
+    suggestion = None
+    if text and results.total < 3:
+        suggestion = index.suggest(text)
+    outcome = SearchOutcome(text, chosen, results, suggestion, messages, sort)
+    if not messages:
+        _cache.put(key, outcome)
+    return outcome
+
+
+def related(slug: str, viewer: User | None, limit: int = 5) -> list[Hit]:
+    """Similar lessons for a lesson page, other municipalities first."""
+    try:
+        return indexing.search_index().related(
+            slug, Filters(statuses=permissions.visible_statuses(viewer)), limit
+        )
+    except Exception:  # noqa: BLE001 - a missing or broken index must not break a lesson page
+        return []
