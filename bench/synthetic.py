@@ -55,6 +55,8 @@ def write_lessons(folder: Path, count: int, seed: int = 0) -> list[str]:
         for title in ("Aanleiding", "Doelen", "Aanpak", "Resultaat", "Geleerde les"):
             paragraph = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
             sections.append(f"## {title}\n\n{paragraph}\n")
+        if n % 997 == 0:  # a rare word, for the rare-word query
+            sections.append("Bijzonder: hier werkte de kangoeroezorg goed.\n")
         if n > 0 and rng.random() < 0.2:
             sections.append(f"Zie ook [[{slugs[rng.randrange(len(slugs))]}]].\n")
         body = "\n".join(sections)

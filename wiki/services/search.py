@@ -179,11 +179,24 @@ def search(
     return outcome
 
 
+_related_cache: OrderedDict[Any, list[Hit]] = OrderedDict()
+_related_lock = threading.Lock()
+
+
 def related(slug: str, viewer: User | None, limit: int = 5) -> list[Hit]:
-    """Similar lessons for a lesson page, other municipalities first."""
+    """Similar lessons for a lesson page, other municipalities first (cached per index generation)."""
+    index = indexing.search_index()
+    statuses = permissions.visible_statuses(viewer)
     try:
-        return indexing.search_index().related(
-            slug, Filters(statuses=permissions.visible_statuses(viewer)), limit
-        )
+        key = (index.path, index.generation(), statuses, slug, limit)
+        with _related_lock:
+            if key in _related_cache:
+                return _related_cache[key]
+        hits = index.related(slug, Filters(statuses=statuses), limit)
     except Exception:  # noqa: BLE001 - a missing or broken index must not break a lesson page
         return []
+    with _related_lock:
+        _related_cache[key] = hits
+        while len(_related_cache) > 2048:
+            _related_cache.popitem(last=False)
+    return hits

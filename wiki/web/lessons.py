@@ -63,10 +63,19 @@ def view(slug: str) -> str:
         fm=revision.front_matter,
         rendered=lessons.rendered(revision),
         backlinks=lessons.backlinks(lesson, user),
-        related=search.related(lesson.slug, user),
         can_edit=permissions.can_write(user),
         as_markup=rendering.as_markup,
     )
+
+
+@bp.get("/<slug>/related")
+def related(slug: str) -> str:
+    """Similar lessons: a page of its own, and a fragment the lesson page loads after it shows
+    (more-like-this costs tens of milliseconds; the lesson itself must not wait for it)."""
+    user = viewer()
+    lesson = lessons.get(slug, user)
+    template = "lessons/_related.html" if request.args.get("fragment") else "lessons/related.html"
+    return render_template(template, lesson=lesson, related=search.related(lesson.slug, user))
 
 
 @bp.get("/<slug>/revisions/<int:number>")
