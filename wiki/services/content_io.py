@@ -70,7 +70,8 @@ def import_folder(
     """Import every lesson file below `folder`: idempotent, and each bad file is rejected alone."""
     report = ImportReport()
     claimed: dict[str, Path] = {}
-    pending: list[str] = []
+    pending = 0
+    changed: list[str] = []
     for path in lesson_files(folder):
         if progress is not None:
             progress(path)
@@ -93,22 +94,27 @@ def import_folder(
         outcome = _apply(data, dry_run)
         setattr(report, outcome, getattr(report, outcome) + 1)
         if outcome != "unchanged" and not dry_run:
-            pending.append(data.slug)
-            if len(pending) >= BATCH_SIZE:
-                _commit(pending)
+            changed.append(data.slug)
+            pending += 1
+            if pending >= BATCH_SIZE:
+                db.session.commit()
+                pending = 0
     if not dry_run:
-        _commit(pending)
+        db.session.commit()
+        # One index writer for the whole import: per-batch commits would re-merge segments.
+        # A crash before this line leaves drift that start-up repair or `reindex` fixes.
+        _index(changed)
     report.rejected.sort(key=lambda r: r.path)
     return report
 
 
-def _commit(slugs: list[str]) -> None:
-    """Commit a batch, then index it (the index follows the commit)."""
-    db.session.commit()
-    if slugs:
-        ids = db.session.execute(select(Lesson.id).where(Lesson.slug.in_(slugs))).scalars().all()
-        indexing.lessons_saved(ids)
-    slugs.clear()
+def _index(slugs: list[str]) -> None:
+    """Index the imported lessons after their commit."""
+    ids: list[int] = []
+    for start in range(0, len(slugs), 500):
+        chunk = slugs[start : start + 500]
+        ids.extend(db.session.execute(select(Lesson.id).where(Lesson.slug.in_(chunk))).scalars())
+    indexing.lessons_saved(ids)
 
 
 def _apply(data: LessonInput, dry_run: bool) -> str:

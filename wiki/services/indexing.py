@@ -75,7 +75,9 @@ def lessons_saved(lesson_ids: Iterable[int]) -> None:
     if not ids:
         return
     try:
-        docs = [document(lesson, revision) for lesson, revision in _current(ids)]
+        docs: list[LessonDoc] = []
+        for start in range(0, len(ids), 500):  # IN lists stay small on every backend
+            docs.extend(document(lesson, rev) for lesson, rev in _current(ids[start : start + 500]))
         search_index().update(docs)
     except Exception:
         log.exception("search index update failed for lessons %s; run `leerwiki reindex`", ids)

@@ -184,7 +184,7 @@ _related_lock = threading.Lock()
 
 
 def related(slug: str, viewer: User | None, limit: int = 5) -> list[Hit]:
-    """Similar lessons for a lesson page, other municipalities first (cached per index generation)."""
+    """Similar lessons, other municipalities first; cached per index generation."""
     index = indexing.search_index()
     statuses = permissions.visible_statuses(viewer)
     try:
