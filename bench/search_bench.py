@@ -31,7 +31,12 @@ QUERIES = {
     "rare word": {"q": "kangoeroezorg"},
     "two words": {"q": "schuldhulpverlening jongeren"},
     "phrase": {"q": '"wijkteam huisarts"'},
-    "filtered + facets": {"q": "wijkteam", "province": "Utrecht", "type": "generic", "theme": "onderwijs"},
+    "filtered + facets": {
+        "q": "wijkteam",
+        "province": "Utrecht",
+        "type": "generic",
+        "theme": "onderwijs",
+    },
 }
 
 
@@ -81,16 +86,22 @@ def raw_whoosh(index_dir: Path, params: dict[str, str], per_page: int) -> float:
     from whoosh import query as wq
 
     ix = index.open_dir(str(index_dir))
-    parser = qparser.MultifieldParser(["title", "summary", "body", "tags", "owner"], ix.schema, group=qparser.AndGroup)
-    facets = {n: sorting.FieldFacet(n, allow_overlap=(n == "themes"), maptype=sorting.Count)
-              for n in ("municipality", "province", "type", "themes")}
+    parser = qparser.MultifieldParser(
+        ["title", "summary", "body", "tags", "owner"], ix.schema, group=qparser.AndGroup
+    )
+    facets = {
+        n: sorting.FieldFacet(n, allow_overlap=(n == "themes"), maptype=sorting.Count)
+        for n in ("municipality", "province", "type", "themes")
+    }
     filters = [wq.Term("status", "published")]
     for key, field in (("province", "province"), ("type", "type"), ("theme", "themes")):
         if key in params:
             filters.append(wq.Term(field, params[key]))
     t0 = time.perf_counter()
     with ix.searcher() as searcher:
-        results = searcher.search(parser.parse(params["q"]), filter=wq.And(filters), limit=per_page, groupedby=facets)
+        results = searcher.search(
+            parser.parse(params["q"]), filter=wq.And(filters), limit=per_page, groupedby=facets
+        )
         [hit.fields() for hit in results[:per_page]]
         {n: results.groups(n) for n in facets}
     return (time.perf_counter() - t0) * 1000
@@ -101,8 +112,10 @@ def fts5(db_file: Path, folder: Path) -> sqlite3.Connection:
     from wiki import lessonfile
 
     conn = sqlite3.connect(db_file)
-    conn.execute("CREATE VIRTUAL TABLE doc USING fts5(slug UNINDEXED, title, body, province UNINDEXED, "
-                 "type UNINDEXED, themes UNINDEXED, municipality UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+    conn.execute(
+        "CREATE VIRTUAL TABLE doc USING fts5(slug UNINDEXED, title, body, province UNINDEXED, "
+        "type UNINDEXED, themes UNINDEXED, municipality UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+    )
     from wiki.services.municipalities import directory
 
     rows = []
@@ -110,8 +123,17 @@ def fts5(db_file: Path, folder: Path) -> sqlite3.Connection:
         parsed = lessonfile.parse(path.read_bytes())
         fm = parsed.front_matter
         record = directory().resolve(fm["municipality"])
-        rows.append((fm["slug"], fm["title"], parsed.body, record.province if record else "", fm["type"],
-                     ",".join(fm["themes"]), fm["municipality"]))
+        rows.append(
+            (
+                fm["slug"],
+                fm["title"],
+                parsed.body,
+                record.province if record else "",
+                fm["type"],
+                ",".join(fm["themes"]),
+                fm["municipality"],
+            )
+        )
     conn.executemany("INSERT INTO doc VALUES (?,?,?,?,?,?,?)", rows)
     conn.commit()
     return conn
@@ -129,10 +151,15 @@ def fts5_query(conn: sqlite3.Connection, params: dict[str, str], per_page: int) 
         args.append(f"%,{params['theme']},%")
     clause = " AND ".join(where)
     t0 = time.perf_counter()
-    conn.execute(f"SELECT slug, title, snippet(doc, 2, '[', ']', '…', 12) FROM doc WHERE {clause} "  # noqa: S608
-                 f"ORDER BY rank LIMIT {per_page}", args).fetchall()
+    conn.execute(
+        f"SELECT slug, title, snippet(doc, 2, '[', ']', '…', 12) FROM doc WHERE {clause} "  # noqa: S608
+        f"ORDER BY rank LIMIT {per_page}",
+        args,
+    ).fetchall()
     for column in ("municipality", "province", "type"):
-        conn.execute(f"SELECT {column}, count(*) FROM doc WHERE {clause} GROUP BY {column}", args).fetchall()  # noqa: S608
+        conn.execute(
+            f"SELECT {column}, count(*) FROM doc WHERE {clause} GROUP BY {column}", args
+        ).fetchall()  # noqa: S608
     conn.execute(f"SELECT themes FROM doc WHERE {clause}", args).fetchall()  # noqa: S608 - split in Python
     return (time.perf_counter() - t0) * 1000
 
@@ -151,17 +178,38 @@ def run(size: int, repeat: int) -> None:
         }
         subprocess.run([LEERWIKI, "db", "upgrade"], env=env, check=True, capture_output=True)
         t0 = time.perf_counter()
-        subprocess.run([LEERWIKI, "import-content", str(folder)], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [LEERWIKI, "import-content", str(folder)], env=env, check=True, capture_output=True
+        )
         import_s = time.perf_counter() - t0
-        subprocess.run([LEERWIKI, "users", "create", "bench@example.nl", "--role", "author"],
-                       env=env, input="bench-password-123\n", text=True, check=True, capture_output=True)
-        token = subprocess.run([LEERWIKI, "tokens", "create", "bench@example.nl"], env=env, check=True,
-                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        subprocess.run(
+            [LEERWIKI, "users", "create", "bench@example.nl", "--role", "author"],
+            env=env,
+            input="bench-password-123\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+        token = (
+            subprocess.run(
+                [LEERWIKI, "tokens", "create", "bench@example.nl"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         index_mb = du(tmp / "index") / 1e6
 
         port = free_port()
-        server = subprocess.Popen([LEERWIKI, "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [LEERWIKI, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         rows = []
         try:
             deadline = time.time() + 120
@@ -185,7 +233,10 @@ def run(size: int, repeat: int) -> None:
                     total = body["total"]
                     raw_ms.append(raw_whoosh(tmp / "index", params, per_page))
                     fts_ms.append(fts5_query(conn, params, per_page))
-                cached = [api.get("/api/v1/search", {**params, "per_page": "10"})[0] for _ in range(repeat)]
+                cached = [
+                    api.get("/api/v1/search", {**params, "per_page": "10"})[0]
+                    for _ in range(repeat)
+                ]
                 rows.append((name, total, http_ms, raw_ms, fts_ms, cached))
             delays = []
             for n in range(10):
@@ -193,8 +244,13 @@ def run(size: int, repeat: int) -> None:
                 lesson = api.get(f"/api/v1/lessons/{slug}", {})[1]
                 word = f"nieuwwoord{n}x"
                 t0 = time.perf_counter()
-                api.put(f"/api/v1/lessons/{slug}", {"base_revision": lesson["revision"],
-                                                    "markdown": lesson["markdown"] + f"\n{word}\n"})
+                api.put(
+                    f"/api/v1/lessons/{slug}",
+                    {
+                        "base_revision": lesson["revision"],
+                        "markdown": lesson["markdown"] + f"\n{word}\n",
+                    },
+                )
                 while api.get("/api/v1/search", {"q": word})[1]["total"] != 1:
                     time.sleep(0.01)
                 delays.append((time.perf_counter() - t0) * 1000)
@@ -204,16 +260,24 @@ def run(size: int, repeat: int) -> None:
             server.wait(10)
 
     print(f"\n## {size} lessons")
-    print(f"import and index: {import_s:.1f} s; index size {index_mb:.0f} MB; server RSS {memory:.0f} MB")
-    print(f"save to searchable: median {statistics.median(delays):.0f} ms, p95 {pct(delays, .95):.0f} ms")
-    print("| query | hits | API median | API p95 | repeated (cached) p95 | raw Whoosh median | "
-          "API/raw | FTS5 median | Whoosh API/FTS5 |")
+    print(
+        f"import and index: {import_s:.1f} s; index size {index_mb:.0f} MB; server RSS {memory:.0f} MB"
+    )
+    print(
+        f"save to searchable: median {statistics.median(delays):.0f} ms, p95 {pct(delays, 0.95):.0f} ms"
+    )
+    print(
+        "| query | hits | API median | API p95 | repeated (cached) p95 | raw Whoosh median | "
+        "API/raw | FTS5 median | Whoosh API/FTS5 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, total, http_ms, raw_ms, fts_ms, cached in rows:
-        print(f"| {name} | {total} | {statistics.median(http_ms):.1f} ms | {pct(http_ms, .95):.1f} ms | "
-              f"{pct(cached, .95):.1f} ms | {statistics.median(raw_ms):.1f} ms | "
-              f"{statistics.median(http_ms) / statistics.median(raw_ms):.2f} | {statistics.median(fts_ms):.1f} ms | "
-              f"{statistics.median(http_ms) / max(statistics.median(fts_ms), 0.01):.1f} |")
+        print(
+            f"| {name} | {total} | {statistics.median(http_ms):.1f} ms | {pct(http_ms, 0.95):.1f} ms | "
+            f"{pct(cached, 0.95):.1f} ms | {statistics.median(raw_ms):.1f} ms | "
+            f"{statistics.median(http_ms) / statistics.median(raw_ms):.2f} | {statistics.median(fts_ms):.1f} ms | "
+            f"{statistics.median(http_ms) / max(statistics.median(fts_ms), 0.01):.1f} |"
+        )
 
 
 def main() -> None:

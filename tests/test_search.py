@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -32,11 +32,13 @@ def api(client: Any, headers: dict[str, str] | None = None, **params: Any) -> di
     return response.get_json()  # type: ignore[no-any-return]
 
 
+def bearer(make_user: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {users.create_token(make_user(role='author').email)}"}
+
+
 def found(client: Any, q: str, **params: Any) -> set[str]:
     return {hit["slug"] for hit in api(client, q=q, per_page=100, **params)["hits"]}
 
-
-# ---- analyser ------------------------------------------------------------------------------
 
 ANALYSER = [
     ("Onze wijkteams werken samen.", "wijkteam"),
@@ -44,6 +46,7 @@ ANALYSER = [
     ("Wij spreken jongeren aan op straat.", "jongere"),
     ("Goede coördinatie is nodig.", "coordinatie"),
     ("Een geïntegreerd plan.", "geintegreerd"),
+    ("Een plek in de crèche.", "creche"),  # è: the Snowball stemmer itself does not fold it
     ("Gericht op re-integratie.", "integratie"),
     ("Steun voor jeugd-/gezinszorg.", "gezinszorg"),
     ("Dit is **cruciaal** voor iedereen.", "cruciaal"),
@@ -57,11 +60,6 @@ def test_analyser_matches_word_forms(client: Any, add: Any, body: str, query: st
     assert found(client, query) == {"doel"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: engine.TEXT_FIELDS searches the KEYWORD field 'tags', which has no stop-word "
-    "filter, so 'de' survives as the required term tags:de and blocks every match",
-    strict=True,
-)
 @pytest.mark.parametrize("query", ["de schuldhulp", "schuldhulp aan de keukentafel"])
 def test_stop_words_do_not_block_matches(client: Any, add: Any, query: str) -> None:
     add("doel", "Vroeg beginnen met schuldhulp aan de keukentafel.")
@@ -69,17 +67,16 @@ def test_stop_words_do_not_block_matches(client: Any, add: Any, query: str) -> N
     assert found(client, query) == {"doel"}
 
 
-# ---- compounds -----------------------------------------------------------------------------
-
 # Common words of the domain; "lijken" makes "-elijk" adjectives look like compounds.
 VOCABULARY = (
     "verzekering kosten hulpverlening eiser gever plaats zorg lijken team werk opvang arts "
-    "verlener vesting huis kracht"
+    "verlener vesting huis kracht ondersteuning"
 )
 # query -> (word of one lesson, should the query find it?); "buurten" is a plural, not a
 # compound, and must be found anyway. Expected misses: linking "er" (kinderopvang), a rest
 # whose stem is not in the vocabulary (huisvesting, huisarts). Expected false hits: "-elijk"
 # adjectives split as e + "lijk" (stem of "lijken").
+# fmt: off
 COMPOUNDS = {
     "zorg": [("zorgverzekering", True), ("zorgkosten", True), ("zorgverlener", True),
              ("zorgvuldig", False), ("zorgelijk", False)],
@@ -90,7 +87,9 @@ COMPOUNDS = {
     "buurt": [("buurtteam", True), ("buurthuis", True), ("buurten", True)],
     "wijk": [("wijkkracht", True), ("wijkteam", True)],
     "kind": [("kinderopvang", True), ("kindvriendelijk", True)],
+    "mantelzorg": [("mantelzorgondersteuning", True)],
 }
+# fmt: on
 
 
 def test_compound_expansion_and_its_precision(client: Any, add: Any) -> None:
@@ -100,6 +99,7 @@ def test_compound_expansion_and_its_precision(client: Any, add: Any) -> None:
         for word, relevant in pairs:
             truth[add(f"c-{word}", f"Wij noemen hier {word} als voorbeeld.")] = relevant
     assert "c-schuldhulpverlening" in found(client, "schuld")
+    assert found(client, "mantelzorg") == {"c-mantelzorgondersteuning"}
     zorg = found(client, "zorg")
     assert "c-zorgverzekering" in zorg and "c-zorgvuldig" not in zorg
     retrieved = relevant_retrieved = 0
@@ -110,82 +110,71 @@ def test_compound_expansion_and_its_precision(client: Any, add: Any) -> None:
         relevant_retrieved += sum(truth[slug] for slug in hits)
     precision = relevant_retrieved / retrieved
     recall = relevant_retrieved / sum(truth.values())
-    print(f"compound precision {precision:.2f} ({relevant_retrieved}/{retrieved}), "
-          f"recall {recall:.2f}")
+    print(f"compound precision {precision:.2f} of {retrieved} hits, recall {recall:.2f}")
     assert precision >= 0.8
     assert recall >= 0.6
-
-
-def test_mantelzorg_finds_mantelzorgondersteuning(client: Any, add: Any) -> None:
-    add("vocab", "Wij geven ondersteuning aan bewoners.")
-    add("doel", "Mantelzorgondersteuning in de wijk.")
-    assert found(client, "mantelzorg") == {"doel"}
-
-
-# ---- query syntax and filters ----------------------------------------------------------------
 
 
 @pytest.fixture
 def corpus(add: Any) -> None:
     add("a", "Een vaste contactpersoon voor schuldhulp in het wijkteam.")
     add("b", "De contactpersoon is niet altijd vast; schuldhulp gaat door.")
+    # fmt: off
     add("c", "Een buurtcoach helpt bij schuldhulp.", municipality="Den Haag",
         themes=["onderwijs"], type="context-dependent", context="Alleen in grote steden.")
+    # fmt: on
     add("d", "Schuldhulp met een buurtcoach in het zuiden.", municipality="Maastricht")
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("schuldhulp wijkteam", {"a"}),
-        ('"vaste contactpersoon"', {"a"}),
-        ("contactpersoon vast", {"a", "b"}),
-        ("wijkteam OR buurtcoach", {"a", "c", "d"}),
-        ("schuldhulp -buurtcoach", {"a", "b"}),
-        ("schuldhulp gemeente:Tilburg", {"a", "b"}),
-        ('gemeente:"Den Haag" schuldhulp', {"c"}),
-        ("thema:onderwijs", {"c"}),
-        ("type:generiek schuldhulp", {"a", "b", "d"}),
-        ("provincie:Limburg", {"d"}),
-    ],
-)
-def test_query_syntax(client: Any, corpus: None, query: str, expected: set[str]) -> None:
-    assert found(client, query) == expected
+# fmt: off
+SYNTAX = [  # query, URL filters, expected slugs
+    ("schuldhulp wijkteam", {}, {"a"}),
+    ('"vaste contactpersoon"', {}, {"a"}),
+    ("contactpersoon vast", {}, {"a", "b"}),
+    ("wijkteam OR buurtcoach", {}, {"a", "c", "d"}),
+    ("schuldhulp -buurtcoach", {}, {"a", "b"}),
+    ("schuldhulp gemeente:Tilburg", {}, {"a", "b"}),
+    ('gemeente:"Den Haag" schuldhulp', {}, {"c"}),
+    ("thema:onderwijs", {}, {"c"}),
+    ("type:generiek schuldhulp", {}, {"a", "b", "d"}),
+    ("provincie:Limburg", {}, {"d"}),
+    ("schuldhulp", {"municipality": "Den Haag"}, {"c"}),
+    ("schuldhulp", {"municipality": "tilburg"}, {"a", "b"}),
+    ("schuldhulp", {"province": "Limburg"}, {"d"}),
+    ("schuldhulp", {"theme": "onderwijs"}, {"c"}),
+    ("schuldhulp", {"type": "generic"}, {"a", "b", "d"}),
+    ("buurtcoach", {"type": "generic", "province": "Limburg"}, {"d"}),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("query", "params", "expected"), SYNTAX)
+def test_query_syntax_and_filters(
+    client: Any, corpus: None, query: str, params: dict[str, str], expected: set[str]
+) -> None:
+    assert found(client, query, **params) == expected
 
 
 def test_filter_words_are_resolved(client: Any, corpus: None) -> None:
     data = api(client, q='gemeente:"Den Haag" thema:onderwijs type:contextafhankelijk')
     assert data["filters"] == {
-        "municipality": "'s-Gravenhage", "theme": "onderwijs", "type": "context-dependent"
+        "municipality": "'s-Gravenhage",
+        "theme": "onderwijs",
+        "type": "context-dependent",
     }
     assert data["query"] == "" and data["total"] == 1 and data["messages"] == []
 
 
 @pytest.mark.parametrize(
-    ("params", "expected"),
-    [
-        ({"municipality": "Den Haag"}, {"c"}),
-        ({"municipality": "tilburg"}, {"a", "b"}),
-        ({"province": "Limburg"}, {"d"}),
-        ({"theme": "onderwijs"}, {"c"}),
-        ({"type": "generic"}, {"a", "b", "d"}),
-    ],
+    "params",
+    [{"q": "schuldhulp gemeente:Atlantis"}, {"q": "schuldhulp", "municipality": "Atlantis"}],
 )
-def test_url_filters(client: Any, corpus: None, params: dict[str, str], expected: set[str]) -> None:
-    assert found(client, "schuldhulp", **params) == expected
-
-
-@pytest.mark.parametrize("params", [{"q": "schuldhulp gemeente:Atlantis"},
-                                    {"q": "schuldhulp", "municipality": "Atlantis"}])
 def test_unknown_filter_value_gives_a_message(client: Any, corpus: None, params: Any) -> None:
     data = api(client, **params)
     assert data["total"] == 4 and data["filters"] == {}
     assert len(data["messages"]) == 1 and "Atlantis" in data["messages"][0]
     page = client.get("/search", query_string=params)
     assert page.status_code == 200 and "Atlantis" in page.get_data(as_text=True)
-
-
-# ---- facets, paging, sorting ---------------------------------------------------------------
 
 
 def test_facets_count_all_matches_and_paging_is_exact(client: Any, add: Any) -> None:
@@ -215,15 +204,6 @@ def test_facets_count_all_matches_and_paging_is_exact(client: Any, add: Any) -> 
     assert api(client, q="schuldhulp", per_page=5, page=6)["hits"] == []
 
 
-def test_filter_matching_nothing_gives_zero_and_empty_facets(client: Any, add: Any) -> None:
-    for i in range(3):
-        add(f"les-{i}", "Schuldhulp in de wijk.")
-    data = api(client, q="schuldhulp", municipality="Amsterdam")
-    assert data["filters"] == {"municipality": "Amsterdam"}
-    assert data["total"] == 0 and data["hits"] == []
-    assert data["facets"] == {"municipality": {}, "province": {}, "type": {}, "theme": {}}
-
-
 def test_sort_newest_follows_updated_time(client: Any, add: Any) -> None:
     for slug in ("oud", "midden", "nieuw"):
         add(slug, "Schuldhulp voor iedereen.")
@@ -233,9 +213,6 @@ def test_sort_newest_follows_updated_time(client: Any, add: Any) -> None:
     lessons.update("oud", data, 1, None, "bijgewerkt", "test")
     hits = api(client, q="schuldhulp", sort="newest")["hits"]
     assert [hit["slug"] for hit in hits] == ["oud", "nieuw", "midden"]
-
-
-# ---- suggestions ---------------------------------------------------------------------------
 
 
 def test_suggestion_for_a_misspelling_and_none_for_a_known_word(client: Any, add: Any) -> None:
@@ -250,14 +227,14 @@ def test_suggestion_for_a_misspelling_and_none_for_a_known_word(client: Any, add
     assert "Bedoelde u" in page and "schuldhulpverlening" in page
 
 
-# ---- hostile input -------------------------------------------------------------------------
-
+# fmt: off
 HOSTILE = [
     '"schuldhulp', 'schuldhulp "wijk', "AND", "OR", "NOT", "AND OR NOT", "*", "?", "schuld*",
     "\x00\x01", "schuldhulp " * 1000, "a" * 10_000, "((((", "))", "title:", "-", "+", "- -",
     "🙂🙂", "'; DROP TABLE lessons; --", "\u202eمرحبا بالعالم\u202c", "gemeente:", 'thema:"',
     "~2 ^3", "schuldhulp~", "[a TO z]", "{}", "\\", "", "   ",
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("query", HOSTILE)
@@ -267,9 +244,6 @@ def test_hostile_queries_never_fail(client: Any, add: Any, query: str) -> None:
     assert isinstance(data["total"], int) and data["total"] == len(data["hits"])
     page = client.get("/search", query_string={"q": query})
     assert page.status_code == 200
-
-
-# ---- visibility ----------------------------------------------------------------------------
 
 
 def test_drafts_hidden_from_anonymous_but_found_with_a_token(
@@ -282,36 +256,28 @@ def test_drafts_hidden_from_anonymous_but_found_with_a_token(
     assert anonymous["total"] == 1 and anonymous["facets"]["type"] == {"generic": 1}
     page = client.get("/search", query_string={"q": "geheimzinnige"}).get_data(as_text=True)
     assert "Casus concept" not in page and "Casus openbaar" in page
-    author = make_user(role="author")
-    token = {"Authorization": f"Bearer {users.create_token(author.email)}"}
-    signed = api(client, headers=token, q="geheimzinnige")
+    signed = api(client, headers=bearer(make_user), q="geheimzinnige")
     assert {hit["slug"] for hit in signed["hits"]} == {"openbaar", "concept"}
     assert signed["total"] == 2 and signed["facets"]["type"] == {"generic": 2}
 
 
-# ---- HTML ----------------------------------------------------------------------------------
-
-
 def test_search_page_shows_titles_marks_and_removable_chips(client: Any, corpus: None) -> None:
-    response = client.get(
-        "/search", query_string={"q": "buurtcoach", "municipality": "Den Haag", "theme": "onderwijs"}
-    )
+    params = {"q": "buurtcoach", "municipality": "Den Haag", "theme": "onderwijs"}
+    response = client.get("/search", query_string=params)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Casus c" in html and "Casus d" not in html
     assert "<mark>buurtcoach</mark>" in html
-    chips = [
-        parse_qs(urlsplit(unescape(href)).query)
-        for href in re.findall(r'<a class="chip" href="([^"]+)"', html)
-    ]
     # Each chip links to the same search without its own filter, keeping the other one.
-    assert sorted(chips, key=str) == sorted(
-        [
-            {"q": ["buurtcoach"], "sort": ["relevance"], "theme": ["onderwijs"]},
-            {"q": ["buurtcoach"], "sort": ["relevance"], "municipality": ["'s-Gravenhage"]},
-        ],
-        key=str,
-    )
+    chips = {
+        frozenset(parse_qsl(urlsplit(unescape(href)).query))
+        for href in re.findall(r'<a class="chip" href="([^"]+)"', html)
+    }
+    same = {("q", "buurtcoach"), ("sort", "relevance")}
+    assert chips == {
+        frozenset(same | {("theme", "onderwijs")}),
+        frozenset(same | {("municipality", "'s-Gravenhage")}),
+    }
 
 
 @pytest.mark.parametrize(
@@ -332,9 +298,6 @@ def test_highlights_are_escaped(client: Any, add: Any, body: str, shown: str | N
     assert shown is None or shown in html
 
 
-# ---- related lessons -----------------------------------------------------------------------
-
-
 def test_lesson_page_lists_similar_lessons_from_other_municipalities_first(
     client: Any, add: Any
 ) -> None:
@@ -343,14 +306,16 @@ def test_lesson_page_lists_similar_lessons_from_other_municipalities_first(
     add("buur", text + "Respijtzorg en dagopvang ook hier.")
     add("elders", text + "Respijtzorg en weekendopvang ook daar.", municipality="Amsterdam")
     add("los", "Iets over fietsenstallingen en parkeren.", municipality="Amsterdam")
+    add("concept", text + "Respijtzorg in concept.", municipality="Utrecht", status="draft")
     html = client.get("/lessons/eigen").get_data(as_text=True)
-    assert "Vergelijkbare lessen" in html
-    section = html.split("Vergelijkbare lessen", 1)[1].split("</ul>", 1)[0]
-    titles = re.findall(r'href="/lessons/([^"]+)"', section)
-    assert titles == ["elders", "buur"]
-
-
-# ---- regressions -----------------------------------------------------------------------------
+    assert "Vergelijkbare lessen" in html and 'href="/lessons/eigen/related"' in html
+    fragment = client.get("/lessons/eigen/related", query_string={"fragment": 1})
+    assert fragment.status_code == 200
+    listed = re.findall(r'href="/lessons/([^"]+)"', fragment.get_data(as_text=True))
+    assert listed == ["elders", "buur"]  # other municipality first, no draft, nothing unrelated
+    page = client.get("/lessons/eigen/related").get_data(as_text=True)
+    assert "<h1>Vergelijkbare lessen</h1>" in page
+    assert page.index('"/lessons/elders"') < page.index('"/lessons/buur"')
 
 
 def test_update_via_api_leaves_one_hit_with_the_new_title(
@@ -358,26 +323,24 @@ def test_update_via_api_leaves_one_hit_with_the_new_title(
 ) -> None:
     add("wijzig", "Schuldhulp bij de voordeur.", title="Oude titel")
     add("ander", "Schuldhulp op het werk.")
-    author = make_user(role="author")
-    token = {"Authorization": f"Bearer {users.create_token(author.email)}"}
-    response = client.put(
-        "/api/v1/lessons/wijzig", json={"title": "Nieuwe titel", "base_revision": 1},
-        headers=token,
-    )
+    edit = {"title": "Nieuwe titel", "base_revision": 1}
+    response = client.put("/api/v1/lessons/wijzig", json=edit, headers=bearer(make_user))
     assert response.status_code == 200, response.get_data(as_text=True)
     data = api(client, q="schuldhulp")
-    assert data["total"] == 2
-    assert sorted((hit["slug"], hit["title"]) for hit in data["hits"]) == [
-        ("ander", "Casus ander"), ("wijzig", "Nieuwe titel")
-    ]
+    hits = sorted((hit["slug"], hit["title"]) for hit in data["hits"])
+    assert data["total"] == 2 and hits == [("ander", "Casus ander"), ("wijzig", "Nieuwe titel")]
     assert api(client, q="oude titel")["total"] == 0
     assert [hit["slug"] for hit in api(client, q="nieuwe titel")["hits"]] == ["wijzig"]
 
 
-def test_total_is_exact_when_nothing_matches_with_many_lessons(client: Any, add: Any) -> None:
+def test_total_is_exact_when_a_filter_matches_nothing(client: Any, add: Any) -> None:
     for i in range(30):
         add(f"les-{i}", "Schuldhulp in de wijk.")
     assert api(client, q="schuldhulp")["total"] == 30
-    assert api(client, q="schuldhulp", per_page=100, type="context-dependent")["total"] == 0
+    data = api(client, q="schuldhulp", municipality="Amsterdam")
+    assert data["filters"] == {"municipality": "Amsterdam"}
+    assert (data["total"], data["hits"]) == (0, [])
+    assert data["facets"] == {"municipality": {}, "province": {}, "type": {}, "theme": {}}
+    assert api(client, q="schuldhulp", type="context-dependent")["total"] == 0
     assert api(client, q="onbestaandwoord")["total"] == 0
     assert api(client, q="", province="Groningen")["total"] == 0

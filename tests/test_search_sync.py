@@ -45,9 +45,19 @@ def save_without_indexing(slug: str, title: str) -> None:
 
 def ghost() -> LessonDoc:
     return LessonDoc(
-        slug="spook", title="Spook", summary="", body="Schuldhulp die niet bestaat.",
-        municipality="Tilburg", province="Noord-Brabant", type="generic", themes=[], tags=[],
-        status="published", owner="Niemand", updated=datetime.now(timezone.utc), revision_id=999,
+        slug="spook",
+        title="Spook",
+        summary="",
+        body="Schuldhulp die niet bestaat.",
+        municipality="Tilburg",
+        province="Noord-Brabant",
+        type="generic",
+        themes=[],
+        tags=[],
+        status="published",
+        owner="Niemand",
+        updated=datetime.now(timezone.utc),
+        revision_id=999,
     )
 
 
@@ -71,15 +81,30 @@ def test_check_reports_a_removed_document(runner: Any, three: list[str]) -> None
 
 
 def test_check_after_the_index_folder_was_emptied(
-    app: Any, app_factory: Any, three: list[str], tmp_path: Path
+    app_factory: Any, three: list[str], tmp_path: Path
 ) -> None:
     folder = tmp_path / "index"
     for item in folder.iterdir():
         shutil.rmtree(item) if item.is_dir() else item.unlink()
-    code, lines = check(app_factory().test_cli_runner())  # a new process, as from the shell
+    fresh = app_factory()  # a new process, as when `leerwiki reindex --check` runs in a shell
+    with fresh.app_context():
+        code, lines = check(fresh.test_cli_runner())
     assert code == 1
     assert lines[-1] == "missing 3, stale 0, extra 0"
     assert sorted(lines[:-1]) == ["missing drie", "missing een", "missing twee"]
+
+
+def test_running_app_survives_an_emptied_index_folder(
+    runner: Any, client: Any, three: list[str], tmp_path: Path
+) -> None:
+    for item in (tmp_path / "index").iterdir():
+        shutil.rmtree(item) if item.is_dir() else item.unlink()
+    response = client.get("/api/v1/search", query_string={"q": "schuldhulp"})
+    assert response.status_code == 200
+    assert check(runner) == (
+        1,
+        ["missing drie", "missing een", "missing twee", "missing 3, stale 0, extra 0"],
+    )
 
 
 def test_check_reports_a_stale_document(runner: Any, three: list[str]) -> None:
@@ -127,42 +152,82 @@ WORKERS = 4
 PER_WORKER = 15
 
 
-def _save_many(config: dict[str, Any], worker: int) -> int:
+def _save_many(
+    config: dict[str, Any], worker: int, shared_tags: bool, start: Any, out: Any
+) -> None:
     """Runs in a spawned process: its own app on the shared database and index folder."""
     app = create_app(config)
-    saved = 0
+    errors: list[str] = []
     with app.app_context():
-        for n in range(PER_WORKER):
-            fields = lesson_fields(
-                title=f"Gelijktijdig {worker} {n}", slug=f"w{worker}-les-{n}",
-                tags=[f"werker-{worker}"],
+        batch = [
+            validate(
+                lesson_fields(
+                    title=f"Gelijktijdig {worker} {n}",
+                    slug=f"w{worker}-les-{n}",
+                    tags=[f"ronde-{n}" if shared_tags else f"werker-{worker}"],
+                ),
+                f"Parallelle opslag nummer {n} van werker {worker}.\n",
             )
-            data = validate(fields, f"Parallelle opslag nummer {n} van werker {worker}.\n")
-            lessons.create(data, None, "parallel", "test")
-            saved += 1
+            for n in range(PER_WORKER)
+        ]
+        for data in batch:
+            start.wait(timeout=60)  # every round, all workers save at the same moment
+            try:
+                lessons.create(data, None, "parallel", "test")
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                db.session.rollback()
+                errors.append(f"{data.slug}: {exc!r}"[:160])
         db.session.remove()
         db.engine.dispose()
-    return saved
+    out.put(errors)
 
 
-def test_concurrent_saves_from_processes_lose_nothing(
-    app: Any, client: Any, tmp_path: Path
-) -> None:
-    config = _config(tmp_path, Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]))
+def run_workers(app: Any, tmp_path: Path, shared_tags: bool) -> list[str]:
+    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    config = _config(tmp_path, database)
     assert config["INDEX_DIR"] == app.config["INDEX_DIR"]
     indexing.search_index().generation()  # the index folder exists before the race
     context = multiprocessing.get_context("spawn")
-    started = time.perf_counter()
-    with context.Pool(WORKERS) as pool:
-        counts = pool.starmap(_save_many, [(config, w) for w in range(WORKERS)])
-    elapsed = time.perf_counter() - started
-    assert counts == [PER_WORKER] * WORKERS
-    assert elapsed < 30
+    start, out = context.Barrier(WORKERS), context.Queue()
+    workers = [
+        context.Process(target=_save_many, args=(config, w, shared_tags, start, out))
+        for w in range(WORKERS)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        errors = [e for _ in workers for e in out.get(timeout=60)]
+    finally:
+        for worker in workers:
+            worker.join(timeout=60)
+            if worker.is_alive():
+                worker.terminate()
+    assert [worker.exitcode for worker in workers] == [0] * WORKERS
+    return errors
+
+
+def check_all_saved(client: Any, errors: list[str]) -> None:
+    assert errors == []
     assert indexing.lesson_count() == WORKERS * PER_WORKER
     drift = indexing.check()
     assert drift.summary() == CLEAN, drift
     total, found = search_total(client, "parallelle")
     assert total == WORKERS * PER_WORKER == len(found)
+
+
+def test_concurrent_saves_from_processes_lose_nothing(
+    app: Any, client: Any, tmp_path: Path
+) -> None:
+    started = time.perf_counter()
+    errors = run_workers(app, tmp_path, shared_tags=False)
+    assert time.perf_counter() - started < 30
+    check_all_saved(client, errors)
+
+
+def test_concurrent_saves_sharing_new_tags_lose_nothing(
+    app: Any, client: Any, tmp_path: Path
+) -> None:
+    check_all_saved(client, run_workers(app, tmp_path, shared_tags=True))
 
 
 # ---- freshness -----------------------------------------------------------------------------

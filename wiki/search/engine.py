@@ -30,7 +30,7 @@ from whoosh.support.charset import accent_map
 # Hyphens, slashes and markup characters split words: "re-integratie" -> re, integratie.
 WORD_PATTERN = r"\w+"
 DUTCH_STOP_WORDS = frozenset(stopwords_for_language("nl"))
-TEXT_FIELDS = ("title", "summary", "body", "tags", "owner")
+TEXT_FIELDS = ("title", "summary", "body", "tagtext", "owner")
 FACETS = ("municipality", "province", "type", "themes")
 FACET_NAMES = {
     "municipality": "municipality",
@@ -72,7 +72,8 @@ def make_schema() -> fields.Schema:
         province=fields.ID(stored=True, sortable=True),
         type=fields.ID(stored=True, sortable=True),
         themes=fields.KEYWORD(stored=True, commas=True),
-        tags=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),  # exact, for tag: filters
+        tagtext=fields.TEXT(analyzer=text),  # the same tags as words, analysed like the text
         level=fields.ID(stored=True),
         domain=fields.ID(stored=True),
         status=fields.ID(stored=True),
@@ -166,7 +167,7 @@ class SearchIndex:
                 self.path.mkdir(parents=True, exist_ok=True)
                 if index.exists_in(str(self.path)):
                     ix = index.open_dir(str(self.path))
-                    if "spell" not in ix.schema:  # an index from an older schema: start again
+                    if "tagtext" not in ix.schema:  # an index from an older schema: start again
                         ix = index.create_in(str(self.path), make_schema())
                 else:
                     ix = index.create_in(str(self.path), make_schema())
@@ -182,7 +183,31 @@ class SearchIndex:
 
     def generation(self) -> int:
         """Changes whenever a commit lands; keys caches."""
-        return int(self._index().latest_generation())
+        generation = int(self._index().latest_generation())
+        if generation < 0:  # the folder was emptied under us: start a fresh index
+            self._reset()
+            generation = int(self._index().latest_generation())
+        return generation
+
+    def _reset(self) -> None:
+        with self._lock:
+            self._ix = None
+            self._vocabulary = None
+
+    def _searcher(self) -> Any:
+        """A fresh searcher; reopens (or recreates) the index if its files disappeared."""
+        try:
+            return self._index().searcher()
+        except (index.EmptyIndexError, FileNotFoundError):
+            self._reset()
+            return self._index().searcher()
+
+    def _writer(self, **options: Any) -> Any:
+        try:
+            return self._index().writer(**options)
+        except (index.EmptyIndexError, FileNotFoundError):
+            self._reset()
+            return self._index().writer(**options)
 
     # ---- writing ---------------------------------------------------------------
 
@@ -190,7 +215,7 @@ class SearchIndex:
         self, docs: Iterable[LessonDoc], removed: Iterable[str] = (), timeout: float = 30.0
     ) -> int:
         """Add or replace documents and delete slugs, in one commit. Waits for the writer lock."""
-        writer = self._index().writer(timeout=timeout, delay=0.02)
+        writer = self._writer(timeout=timeout, delay=0.02)
         count = 0
         try:
             for doc in docs:
@@ -207,7 +232,7 @@ class SearchIndex:
     def rebuild(self, docs: Iterable[LessonDoc]) -> int:
         """Build a fresh index from all documents (one writer, one commit)."""
         self.clear()
-        writer = self._index().writer(timeout=30.0, limitmb=256)
+        writer = self._writer(timeout=30.0, limitmb=256)
         count = 0
         try:
             for doc in docs:
@@ -223,7 +248,7 @@ class SearchIndex:
 
     def versions(self) -> dict[str, int]:
         """slug -> revision id of every indexed document (for drift checks)."""
-        with self._index().searcher() as searcher:
+        with self._searcher() as searcher:
             return {
                 stored["slug"]: int(stored["revision_id"])
                 for stored in searcher.reader().all_stored_fields()
@@ -239,8 +264,7 @@ class SearchIndex:
         sort: str = "relevance",
     ) -> Results:
         """All words must match by default; facets are counted over every match."""
-        ix = self._index()
-        with ix.searcher() as searcher:
+        with self._searcher() as searcher:
             user_query, unknown = self._parse(searcher, text)
             facets = {
                 name: sorting.FieldFacet(
@@ -293,7 +317,7 @@ class SearchIndex:
 
     def related(self, slug: str, filters: Filters, limit: int = 5) -> list[Hit]:
         """More like this: similar lessons, other municipalities first."""
-        with self._index().searcher() as searcher:
+        with self._searcher() as searcher:
             docnum = searcher.document_number(slug=slug)
             if docnum is None:
                 return []
@@ -318,7 +342,7 @@ class SearchIndex:
 
     def suggest(self, text: str) -> str | None:
         """The query with unknown words replaced by close index words, or None."""
-        with self._index().searcher() as searcher:
+        with self._searcher() as searcher:
             corrector = searcher.corrector("spell")
             changed = False
 
@@ -438,6 +462,7 @@ def _fields_of(doc: LessonDoc) -> dict[str, Any]:
         "type": doc.type,
         "themes": ",".join(doc.themes),
         "tags": ",".join(doc.tags),
+        "tagtext": " ".join(doc.tags),
         "status": doc.status,
         "owner": doc.owner,
         "updated": doc.updated.replace(tzinfo=None),

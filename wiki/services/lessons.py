@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from wiki import rendering
 from wiki.extensions import db
@@ -300,9 +300,7 @@ def _write(
         lesson.owner = data.owner
         lesson.year = data.year
         lesson.updated_at = now
-        lesson.themes = list(
-            db.session.execute(select(Theme).where(Theme.slug.in_(data.themes))).scalars()
-        )
+        lesson.themes = [_theme(slug) for slug in data.themes]
         lesson.tags = [_tag(name) for name in data.tags]
         result = render_body(data.body)
         revision = Revision(
@@ -326,16 +324,47 @@ def _write(
         return revision
 
 
+def _cache() -> dict[tuple[str, str], Any]:
+    """Themes and tags already loaded in this session (bulk imports would re-query them)."""
+    return db.session.info.setdefault("lesson_refs", {})  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_refs(session: Session) -> None:
+    # A rolled-back tag may never have existed: drop everything the cache holds.
+    session.info.pop("lesson_refs", None)
+
+
+def _theme(slug: str) -> Theme:
+    cache = _cache()
+    theme = cache.get(("theme", slug))
+    if theme is None:
+        theme = db.session.execute(select(Theme).where(Theme.slug == slug)).scalar_one()
+        cache[("theme", slug)] = theme
+    return theme
+
+
 def _tag(name: str) -> Tag:
-    # Bulk imports save many lessons before flushing: reuse a tag added earlier in the batch.
-    for pending in db.session.new:
-        if isinstance(pending, Tag) and pending.name == name:
-            return pending
-    tag = db.session.execute(select(Tag).where(Tag.name == name)).scalar_one_or_none()
-    if tag is None:
-        tag = Tag(name=name)
-        db.session.add(tag)
+    cached = _cache().get(("tag", name))
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    # Insert-or-ignore, then read: two writers adding the same new tag at once must both
+    # succeed (a plain select-then-insert loses one save to the unique constraint).
+    db.session.execute(_insert_ignoring_duplicates(Tag, name=name))
+    tag = db.session.execute(select(Tag).where(Tag.name == name)).scalar_one()
+    _cache()[("tag", name)] = tag
     return tag
+
+
+def _insert_ignoring_duplicates(model: Any, **values: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).values(**values).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).values(**values).on_conflict_do_nothing()
 
 
 def _invalidate_links_to(slug: str) -> None:
