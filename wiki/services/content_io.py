@@ -72,6 +72,7 @@ def import_folder(
     claimed: dict[str, Path] = {}
     pending = 0
     changed: list[str] = []
+    created: list[str] = []
     for path in lesson_files(folder):
         if progress is not None:
             progress(path)
@@ -93,6 +94,8 @@ def import_folder(
         claimed[data.slug] = path
         outcome = _apply(data, dry_run)
         setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome == "created":
+            created.append(data.slug)
         if outcome != "unchanged" and not dry_run:
             changed.append(data.slug)
             pending += 1
@@ -100,6 +103,7 @@ def import_folder(
                 db.session.commit()
                 pending = 0
     if not dry_run:
+        lessons.invalidate_links_to(created)
         db.session.commit()
         # One index writer for the whole import: per-batch commits would re-merge segments.
         # A crash before this line leaves drift that start-up repair or `reindex` fixes.

@@ -218,15 +218,16 @@ def create(
 ) -> SaveResult:
     """Create a lesson with its first revision. SlugTaken if the slug is in use.
 
-    `commit=False` lets a bulk import commit in batches; the caller then commits.
+    `commit=False` is for bulk imports, which have checked the slug already: the caller
+    commits in batches and then calls `invalidate_links_to` and indexes the lessons.
     """
-    if find(data.slug) is not None:
+    if commit and find(data.slug) is not None:
         raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'")
     lesson = Lesson(slug=data.slug, revision_number=0)
     db.session.add(lesson)
     revision = _write(lesson, data, author, comment or "Aangemaakt", author_label)
-    _invalidate_links_to(data.slug)
     if commit:
+        invalidate_links_to([data.slug])
         try:
             db.session.commit()
         except IntegrityError as exc:
@@ -367,15 +368,16 @@ def _insert_ignoring_duplicates(model: Any, **values: Any) -> Any:
     return sqlite_insert(model).values(**values).on_conflict_do_nothing()
 
 
-def _invalidate_links_to(slug: str) -> None:
-    """A new lesson turns 'missing' links to it into real ones: drop those cached renders."""
-    sources = select(Link.source_id).where(Link.target_slug == slug)
-    db.session.execute(
-        sql_update(Revision)
-        .where(Revision.lesson_id.in_(sources))
-        .values(html_cache=None, toc_cache=None)
-        .execution_options(synchronize_session=False)
-    )
+def invalidate_links_to(slugs: list[str]) -> None:
+    """New lessons turn 'missing' links to them into real ones: drop those cached renders."""
+    for start in range(0, len(slugs), 500):
+        sources = select(Link.source_id).where(Link.target_slug.in_(slugs[start : start + 500]))
+        db.session.execute(
+            sql_update(Revision)
+            .where(Revision.lesson_id.in_(sources))
+            .values(html_cache=None, toc_cache=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def summary_from_body(body: str, limit: int = 240) -> str:
