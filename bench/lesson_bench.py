@@ -10,7 +10,6 @@ import argparse
 import http.client
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,15 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.server import LEERWIKI, start  # noqa: E402
 from bench.synthetic import write_lessons  # noqa: E402
-
-LEERWIKI = str(Path(sys.executable).with_name("leerwiki"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> None:
@@ -55,23 +47,8 @@ def main() -> None:
         import_seconds = time.perf_counter() - started
         print(result.stdout.strip().splitlines()[-1])
 
-        port = free_port()
-        server = subprocess.Popen(
-            [LEERWIKI, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server, port = start(env)
         try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.2)
             conn = http.client.HTTPConnection("127.0.0.1", port)
             rng = random.Random(2)
             for slug in rng.sample(slugs, 50):  # warm-up: connections, imports, template cache

@@ -11,7 +11,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -23,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.server import LEERWIKI, start  # noqa: E402
 from bench.synthetic import write_lessons  # noqa: E402
 
-LEERWIKI = str(Path(sys.executable).with_name("leerwiki"))
 QUERIES = {
     "common word": {"q": "wijkteam"},
     "rare word": {"q": "kangoeroezorg"},
@@ -38,12 +37,6 @@ QUERIES = {
         "theme": "onderwijs",
     },
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -203,24 +196,9 @@ def run(size: int, repeat: int) -> None:
         )
         index_mb = du(tmp / "index") / 1e6
 
-        port = free_port()
-        server = subprocess.Popen(
-            [LEERWIKI, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server, port = start(env)
         rows = []
         try:
-            deadline = time.time() + 120
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.2)
             api = Api(port, token)
             conn = fts5(tmp / "fts.sqlite", folder)
             for name, params in QUERIES.items():

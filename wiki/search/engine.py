@@ -152,6 +152,19 @@ class _MarkerFormatter(Formatter):
         return f"{HIT_START}{get_text(text, token, replace)}{HIT_END}"
 
 
+class _Borrowed:
+    """Lends a cached searcher to a `with` block without closing it afterwards."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+
+    def __enter__(self) -> Any:
+        return self.searcher
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 class SearchIndex:
     """One index folder. Opens lazily; every search uses a fresh searcher (never refresh())."""
 
@@ -160,6 +173,7 @@ class SearchIndex:
         self._ix: Any = None
         self._lock = threading.Lock()
         self._vocabulary: tuple[int, frozenset[str]] | None = None
+        self._local = threading.local()
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -196,13 +210,29 @@ class SearchIndex:
             self._ix = None
             self._vocabulary = None
 
-    def _searcher(self) -> Any:
-        """A fresh searcher; reopens (or recreates) the index if its files disappeared."""
+    def _searcher(self) -> _Borrowed:
+        """This thread's searcher for the latest index generation.
+
+        A searcher is reused until a commit lands (its column and term caches make repeat
+        searches several times faster), then replaced by a fresh one: never refresh(), which
+        returned old and new versions of updated documents. One per thread, because Whoosh
+        readers are not safe to share between threads.
+        """
         try:
-            return self._index().searcher()
-        except (index.EmptyIndexError, FileNotFoundError):
+            ix = self._index()
+            generation = ix.latest_generation()
+            cached = getattr(self._local, "searcher", None)
+            if cached is not None and cached[0] == generation and cached[1] is ix:
+                return _Borrowed(cached[2])
+            if cached is not None:
+                cached[2].close()
+            searcher = ix.searcher()
+        except (index.EmptyIndexError, FileNotFoundError, OSError):
             self._reset()
-            return self._index().searcher()
+            ix = self._index()
+            generation, searcher = ix.latest_generation(), ix.searcher()
+        self._local.searcher = (generation, ix, searcher)
+        return _Borrowed(searcher)
 
     def _writer(self, **options: Any) -> Any:
         try:
@@ -313,17 +343,7 @@ class SearchIndex:
                 snippet = (
                     hit.highlights("body") or hit.highlights("summary") or stored.get("summary", "")
                 )
-                hits.append(
-                    Hit(
-                        slug=stored["slug"],
-                        title=stored["title"],
-                        municipality=stored["municipality"],
-                        province=stored["province"],
-                        type=stored["type"],
-                        score=round(float(hit.score or 0.0), 4),
-                        highlight=snippet,
-                    )
-                )
+                hits.append(_hit(stored, hit.score, snippet))
             return Results(total, hits, counts, page, per_page, unknown)
 
     def related(self, slug: str, filters: Filters, limit: int = 5) -> list[Hit]:
@@ -336,18 +356,7 @@ class SearchIndex:
             similar = searcher.more_like(
                 docnum, "body", top=limit * 4, numterms=15, filter=_filter_query(filters)
             )
-            hits = [
-                Hit(
-                    slug=h["slug"],
-                    title=h["title"],
-                    municipality=h["municipality"],
-                    province=h["province"],
-                    type=h["type"],
-                    score=round(float(h.score or 0.0), 4),
-                    highlight="",
-                )
-                for h in similar
-            ]
+            hits = [_hit(h.fields(), h.score, "") for h in similar]
         hits.sort(key=lambda h: (h.municipality == own, -h.score))
         return hits[:limit]
 
@@ -446,6 +455,18 @@ class SearchIndex:
             )
             self._vocabulary = cached = (generation, words)
         return cached[1]
+
+
+def _hit(stored: dict[str, Any], score: float | None, highlight: str) -> Hit:
+    return Hit(
+        slug=stored["slug"],
+        title=stored["title"],
+        municipality=stored["municipality"],
+        province=stored["province"],
+        type=stored["type"],
+        score=round(float(score or 0.0), 4),
+        highlight=highlight,
+    )
 
 
 def _starts_with_word(rest: str, vocabulary: frozenset[str]) -> bool:
