@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +33,6 @@ from whoosh.support.charset import accent_map
 WORD_PATTERN = r"\w+"
 DUTCH_STOP_WORDS = frozenset(stopwords_for_language("nl"))
 TEXT_FIELDS = ("title", "summary", "body", "tagtext", "owner")
-FACETS = ("municipality", "province", "type", "themes")
 FACET_NAMES = {
     "municipality": "municipality",
     "province": "province",
@@ -74,6 +74,7 @@ def make_schema() -> fields.Schema:
         province=fields.ID(stored=True, sortable=True),
         type=fields.ID(stored=True, sortable=True),
         themes=fields.KEYWORD(stored=True, commas=True),
+        themekey=fields.ID(sortable=True),  # the same themes as one column value, for facets
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),  # exact, for tag: filters
         tagtext=fields.TEXT(analyzer=text),  # the same tags as words, analysed like the text
         level=fields.ID(stored=True),
@@ -183,7 +184,7 @@ class SearchIndex:
                 self.path.mkdir(parents=True, exist_ok=True)
                 if index.exists_in(str(self.path)):
                     ix = index.open_dir(str(self.path))
-                    if "tagtext" not in ix.schema:  # an index from an older schema: start again
+                    if "themekey" not in ix.schema:  # an index from an older schema: start again
                         ix = index.create_in(str(self.path), make_schema())
                 else:
                     ix = index.create_in(str(self.path), make_schema())
@@ -307,12 +308,6 @@ class SearchIndex:
         """All words must match by default; facets are counted over every match."""
         with self._searcher() as searcher:
             user_query, unknown = self._parse(searcher, text)
-            facets = {
-                name: sorting.FieldFacet(
-                    name, allow_overlap=(name == "themes"), maptype=sorting.Count
-                )
-                for name in FACETS
-            }
             sortedby: Any = None
             if sort == "newest":
                 sortedby = sorting.FieldFacet("updated", reverse=True)
@@ -322,23 +317,20 @@ class SearchIndex:
                     sorting.FieldFacet("updated", reverse=True),
                 ]
             limit = page * per_page
+            filter_query = _filter_query(filters)
             results = searcher.search(
-                user_query,
-                filter=_filter_query(filters),
-                limit=limit,
-                groupedby=facets,
-                sortedby=sortedby,
-                terms=True,
+                user_query, filter=filter_query, limit=limit, sortedby=sortedby, terms=True
             )
             results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
             results.formatter = _MarkerFormatter()
-            # Facets are named as in the API contract: "theme", not the field name "themes".
-            counts = {FACET_NAMES[name]: dict(results.groups(name)) for name in FACETS}
-            # Every document has exactly one type, so the type counts add up to the exact total
-            # (len(results) is an estimate with filters).
+            matching = (
+                wq.And([user_query, filter_query]) if filter_query is not None else user_query
+            )
+            counts = _facet_counts(searcher, matching)
+            # Every document has exactly one type, so the type counts add up to the exact total.
             total = sum(counts["type"].values())
             hits = []
-            for hit in results[(page - 1) * per_page : limit]:  # groupedby iterates past limit
+            for hit in results[(page - 1) * per_page : limit]:
                 stored = hit.fields()
                 snippet = (
                     hit.highlights("body") or hit.highlights("summary") or stored.get("summary", "")
@@ -457,6 +449,40 @@ class SearchIndex:
         return cached[1]
 
 
+def _facet_counts(searcher: Any, matching: Any) -> dict[str, dict[str, int]]:
+    """Counts per facet value over every matching document, named as in the API contract.
+
+    Counting over the sortable columns is several times faster than Whoosh's groupedby, which
+    scores and categorises document by document.
+    """
+    reader = searcher.reader()
+    docs = list(searcher.docs_for_query(matching))
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACET_NAMES.values()}
+    if not docs:  # also spares an empty index, whose reader has no columns
+        return counts
+    for field_name, facet in (
+        ("municipality", "municipality"),
+        ("province", "province"),
+        ("type", "type"),
+        ("themekey", "theme"),
+    ):
+        column = reader.column_reader(field_name)
+        tally: Counter[str] = Counter(column[d] for d in docs)
+        if field_name == "themekey":
+            split: Counter[str] = Counter()
+            for key, n in tally.items():
+                for theme in _text(key).split(","):
+                    if theme:
+                        split[theme] += n
+            tally = split
+        counts[facet] = {_text(k): v for k, v in tally.items() if k}
+    return counts
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _hit(stored: dict[str, Any], score: float | None, highlight: str) -> Hit:
     return Hit(
         slug=stored["slug"],
@@ -493,6 +519,7 @@ def _fields_of(doc: LessonDoc) -> dict[str, Any]:
         "province": doc.province,
         "type": doc.type,
         "themes": ",".join(doc.themes),
+        "themekey": ",".join(doc.themes),
         "tags": ",".join(doc.tags),
         "tagtext": " ".join(doc.tags),
         "status": doc.status,
