@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import random
 import statistics
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.server import LEERWIKI, start  # noqa: E402
+from bench.server import LEERWIKI, prepared_env, start  # noqa: E402
 from bench.synthetic import write_lessons  # noqa: E402
 
 
@@ -32,14 +31,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "content"
         slugs = write_lessons(folder, args.lessons, seed=1)
-        env = {
-            **os.environ,
-            "LEERWIKI_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-            "LEERWIKI_INDEX_DIR": f"{tmp}/index",
-            "LEERWIKI_SECRET_KEY": "bench-" + "x" * 40,
-            "LEERWIKI_CONTENT_DIR": f"{tmp}/empty",
-        }
-        subprocess.run([LEERWIKI, "db", "upgrade"], env=env, check=True, capture_output=True)
+        env = prepared_env(Path(tmp))
         started = time.perf_counter()
         result = subprocess.run(
             [LEERWIKI, "import-content", str(folder)], env=env, capture_output=True, text=True

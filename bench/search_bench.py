@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.server import LEERWIKI, start  # noqa: E402
+from bench.server import LEERWIKI, prepared_env, start  # noqa: E402
 from bench.synthetic import write_lessons  # noqa: E402
 
 QUERIES = {
@@ -162,14 +161,7 @@ def run(size: int, repeat: int) -> None:
         tmp = Path(tmp_name)
         folder = tmp / "content"
         slugs = write_lessons(folder, size, seed=size)
-        env = {
-            **os.environ,
-            "LEERWIKI_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-            "LEERWIKI_INDEX_DIR": f"{tmp}/index",
-            "LEERWIKI_SECRET_KEY": "bench-" + "x" * 40,
-            "LEERWIKI_CONTENT_DIR": f"{tmp}/empty",
-        }
-        subprocess.run([LEERWIKI, "db", "upgrade"], env=env, check=True, capture_output=True)
+        env = prepared_env(tmp)
         t0 = time.perf_counter()
         subprocess.run(
             [LEERWIKI, "import-content", str(folder)], env=env, check=True, capture_output=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -15,6 +16,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def prepared_env(tmp: Path) -> dict[str, str]:
+    """Environment for a throwaway wiki in `tmp`, with its database migrated."""
+    env = {
+        **os.environ,
+        "LEERWIKI_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+        "LEERWIKI_INDEX_DIR": f"{tmp}/index",
+        "LEERWIKI_SECRET_KEY": "bench-" + "x" * 40,
+        "LEERWIKI_CONTENT_DIR": f"{tmp}/empty",
+    }
+    subprocess.run([LEERWIKI, "db", "upgrade"], env=env, check=True, capture_output=True)
+    return env
 
 
 def start(env: dict[str, str], timeout: float = 120) -> tuple[subprocess.Popen[bytes], int]:

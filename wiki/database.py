@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from wiki.extensions import db
 
@@ -27,8 +26,3 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
-
-
-def is_sqlite(engine: Engine) -> bool:
-    """True for the embedded default backend."""
-    return engine.dialect.name == "sqlite"

@@ -25,6 +25,19 @@ _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "str
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 
 
+def _query_parameters(*names: str) -> list[dict[str, Any]]:
+    """String query parameters plus the paging pair every listing takes."""
+    return [
+        *({"name": n, "in": "query", "schema": {"type": "string"}} for n in names),
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "per_page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+        },
+    ]
+
+
 def _lesson_fields(required: bool) -> dict[str, Any]:
     props: dict[str, Any] = {
         "title": {"type": "string", "maxLength": 200},
@@ -107,22 +120,9 @@ def openapi_document() -> dict[str, Any]:
             "/lessons": {
                 "get": {
                     "summary": "List lessons",
-                    "parameters": [
-                        {"name": n, "in": "query", "schema": {"type": "string"}}
-                        for n in ("municipality", "province", "type", "theme", "tag", "status")
-                    ]
-                    + [
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-                        },
-                    ],
+                    "parameters": _query_parameters(
+                        "municipality", "province", "type", "theme", "tag", "status"
+                    ),
                     "responses": {
                         "200": {"description": "A page of lessons"},
                         "400": _error("Bad parameter"),
@@ -194,22 +194,9 @@ def openapi_document() -> dict[str, Any]:
             "/search": {
                 "get": {
                     "summary": "Search all municipalities' lessons, with facets and suggestions",
-                    "parameters": [
-                        {"name": n, "in": "query", "schema": {"type": "string"}}
-                        for n in ("q", "municipality", "province", "type", "theme", "tag", "sort")
-                    ]
-                    + [
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-                        },
-                    ],
+                    "parameters": _query_parameters(
+                        "q", "municipality", "province", "type", "theme", "tag", "sort"
+                    ),
                     "responses": {
                         "200": {
                             "description": "total, hits (slug, title, municipality, type, score, "

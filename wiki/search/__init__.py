@@ -1,5 +1,6 @@
-"""Search: the Whoosh index (derived from the database) behind a small interface.
+"""Search: the Whoosh index, derived from the database, behind a small interface.
 
-`engine` is the only module that imports Whoosh; `sync` keeps the index in step with
-committed saves; `queries` turns user input into filters and terms.
+`engine` is the only module that imports Whoosh. The services `wiki.services.indexing`
+(the index follows committed saves; drift checks) and `wiki.services.search` (query
+filters, caching) use it.
 """

@@ -81,6 +81,17 @@ def resolve_filter(name: str, value: str) -> str | None:
     return None
 
 
+def _apply_filter(
+    filters: dict[str, str], messages: list[str], name: str, raw: str, shown: str
+) -> None:
+    """Add a resolved filter, or a message saying why it was ignored."""
+    value = resolve_filter(name, raw)
+    if value is None:
+        messages.append(f"Onbekende waarde voor {shown}: '{raw[:80]}'; dit filter is genegeerd.")
+    else:
+        filters[name] = value
+
+
 def parse_query(q: str) -> tuple[str, dict[str, str], list[str]]:
     """Split `gemeente:Tilburg schulden` into words and filters; clean hostile input."""
     messages: list[str] = []
@@ -92,13 +103,7 @@ def parse_query(q: str) -> tuple[str, dict[str, str], list[str]]:
     for match in _FIELD_RE.finditer(text):
         name = FIELD_WORDS[match.group(1).lower()]
         raw = match.group(3) if match.group(3) is not None else match.group(2)
-        value = resolve_filter(name, raw)
-        if value is None:
-            messages.append(
-                f"Onbekende waarde voor {match.group(1)}: '{raw}'; dit filter is genegeerd."
-            )
-        else:
-            filters[name] = value
+        _apply_filter(filters, messages, name, raw, shown=match.group(1))
     words = _FIELD_RE.sub(" ", text)
     return " ".join(words.split()), filters, messages
 
@@ -142,13 +147,7 @@ def search(
     chosen: dict[str, str] = {}
     for name, raw in (filters or {}).items():
         if name in FILTER_NAMES and raw:
-            value = resolve_filter(name, raw)
-            if value is None:
-                messages.append(
-                    f"Onbekende waarde voor {name}: '{raw[:80]}'; dit filter is genegeerd."
-                )
-            else:
-                chosen[name] = value
+            _apply_filter(chosen, messages, name, raw, shown=name)
     chosen.update(from_query)
     sort = sort if sort in SORTS else "relevance"
     page = max(1, min(page, 500))

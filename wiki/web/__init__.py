@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -115,7 +115,6 @@ def _error_response(
         if details:
             body.update(details)
         return jsonify({"error": body}), status
-    g.error_code = code
     return render_template(
         "error.html", status=status, message=message, details=details or {}
     ), status
