@@ -27,14 +27,16 @@ from bench.synthetic import write_lessons  # noqa: E402
 QUERIES = {
     "common word": {"q": "wijkteam"},
     "rare word": {"q": "kangoeroezorg"},
-    "two words": {"q": "schuldhulpverlening jongeren"},
-    "phrase": {"q": '"wijkteam huisarts"'},
+    "two words": {"q": "schulden jongeren"},
+    "phrase": {"q": '"eerste gesprek"'},
     "filtered + facets": {
         "q": "wijkteam",
         "province": "Utrecht",
         "type": "generic",
         "theme": "onderwijs",
     },
+    # A section heading: in every lesson, the worst case for counting facets over all matches.
+    "word in every lesson": {"q": "aanpak"},
 }
 
 

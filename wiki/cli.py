@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +58,8 @@ def serve(host: str, port: int, threads: int) -> None:
     drift = indexing.repair()
     if not drift.clean:
         click.echo(f"Zoekindex hersteld: {drift.summary()}")
+    # Warm the search caches in the background; requests are served meanwhile.
+    threading.Thread(target=indexing.search_index().warm, daemon=True).start()
     click.echo(f"Klaar in {time.perf_counter() - started:.1f} s.")
     click.echo(f"Leerwiki draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001

@@ -9,14 +9,16 @@ from __future__ import annotations
 import os
 import re
 import threading
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index, qparser, sorting
+from whoosh import collectors, fields, index, qparser, sorting
 from whoosh import query as wq
 from whoosh.analysis import (
     CharsetFilter,
@@ -39,8 +41,18 @@ FACET_NAMES = {
     "type": "type",
     "themes": "theme",
 }
+# facet in the API -> the sortable column it is counted over
+FACET_COLUMNS = {
+    "municipality": "municipality",
+    "province": "province",
+    "type": "type",
+    "theme": "themekey",
+}
 LINKING = ("", "s", "e", "en")  # Dutch linking letters between the parts of a compound
 MIN_PART = 4
+MAX_CANDIDATES = 400  # compounds examined per searched word
+MAX_COMPOUNDS = 24  # ... of which the most frequent are searched
+IDLE_SEARCHERS = 2  # pooled searchers: about one per core
 BULK = 500  # documents in one update from which the multi-process writer pays off
 HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the renderer escapes, then marks
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
@@ -65,7 +77,7 @@ def spelling_analyzer() -> Any:
 def make_schema() -> fields.Schema:
     text = dutch_analyzer()
     return fields.Schema(
-        slug=fields.ID(unique=True, stored=True),
+        slug=fields.ID(unique=True, stored=True, sortable=True),
         title=fields.TEXT(analyzer=text, stored=True, field_boost=3.0),
         summary=fields.TEXT(analyzer=text, stored=True, field_boost=1.5),
         body=fields.TEXT(analyzer=text, stored=True),
@@ -84,7 +96,7 @@ def make_schema() -> fields.Schema:
         year=fields.NUMERIC(stored=True, sortable=True),
         updated=fields.DATETIME(stored=True, sortable=True),
         confirmations=fields.NUMERIC(stored=True, sortable=True),
-        revision_id=fields.NUMERIC(stored=True, bits=64),
+        revision_id=fields.NUMERIC(stored=True, bits=64, sortable=True),
     )
 
 
@@ -111,7 +123,7 @@ class LessonDoc:
     confirmations: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Filters:
     """Exact-match restrictions; `statuses` is what the reader may see."""
 
@@ -153,17 +165,41 @@ class _MarkerFormatter(Formatter):
         return f"{HIT_START}{get_text(text, token, replace)}{HIT_END}"
 
 
-class _Borrowed:
-    """Lends a cached searcher to a `with` block without closing it afterwards."""
+class _Recording:
+    """Mixin for Whoosh collectors: remember every matching document number.
 
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
+    Facets and the exact total come from this list, so a search walks the matches once
+    (scoring and counting together) instead of running the query a second time.
+    """
 
-    def __enter__(self) -> Any:
-        return self.searcher
+    matched: array[int]
 
-    def __exit__(self, *exc: object) -> None:
-        return None
+    def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
+        super().prepare(top_searcher, q, context)  # type: ignore[misc]
+        self.matched = array("I")
+
+
+class _TopRecording(_Recording, collectors.TopCollector):
+    def _collect(self, global_docnum: int, score: float) -> Any:
+        self.matched.append(global_docnum)
+        return super()._collect(global_docnum, score)
+
+
+class _SortingRecording(_Recording, collectors.SortingCollector):
+    def collect(self, sub_docnum: int) -> Any:
+        self.matched.append(self.offset + sub_docnum)
+        return super().collect(sub_docnum)
+
+
+@dataclass(eq=False)
+class _Lease:
+    """A searcher for one index generation, with caches tied to its document numbers."""
+
+    ix: Any
+    generation: int
+    searcher: Any
+    filters: dict[Filters, set[int]] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
 
 
 class SearchIndex:
@@ -173,8 +209,9 @@ class SearchIndex:
         self.path = Path(path)
         self._ix: Any = None
         self._lock = threading.Lock()
-        self._vocabulary: tuple[int, frozenset[str]] | None = None
-        self._local = threading.local()
+        self._idle: list[_Lease] = []  # searchers of the latest generation, free to lend
+        # (segment id, column name or 'lexicon:body') -> values; segments are immutable
+        self._segments: dict[tuple[str, str], Any] = {}
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -184,7 +221,9 @@ class SearchIndex:
                 self.path.mkdir(parents=True, exist_ok=True)
                 if index.exists_in(str(self.path)):
                     ix = index.open_dir(str(self.path))
-                    if "themekey" not in ix.schema:  # an index from an older schema: start again
+                    if _shape(ix.schema) != _shape(make_schema()):
+                        # An index from an older schema: start again empty; start-up repair
+                        # (or `leerwiki reindex`) fills it from the database.
                         ix = index.create_in(str(self.path), make_schema())
                 else:
                     ix = index.create_in(str(self.path), make_schema())
@@ -196,7 +235,6 @@ class SearchIndex:
         with self._lock:
             self.path.mkdir(parents=True, exist_ok=True)
             self._ix = index.create_in(str(self.path), make_schema())
-            self._vocabulary = None
 
     def generation(self) -> int:
         """Changes whenever a commit lands; keys caches."""
@@ -209,31 +247,49 @@ class SearchIndex:
     def _reset(self) -> None:
         with self._lock:
             self._ix = None
-            self._vocabulary = None
 
-    def _searcher(self) -> _Borrowed:
-        """This thread's searcher for the latest index generation.
+    @contextmanager
+    def _searcher(self) -> Iterator[Any]:
+        with self._lease() as lease:
+            yield lease.searcher
 
-        A searcher is reused until a commit lands (its column and term caches make repeat
-        searches several times faster), then replaced by a fresh one: never refresh(), which
-        returned old and new versions of updated documents. One per thread, because Whoosh
-        readers are not safe to share between threads.
+    @contextmanager
+    def _lease(self) -> Iterator[_Lease]:
+        """Lend a searcher of the latest index generation to one thread at a time.
+
+        Searchers are reused until a commit lands (their column and term caches make repeat
+        searches several times faster), then replaced by fresh ones: never refresh(), which
+        returned old and new versions of updated documents. A Whoosh searcher must not be
+        used by two threads at once, and each holds tens of MB of caches, so a small pool
+        (not one per server thread) keeps memory flat however many threads serve.
         """
+        lease = None
         try:
             ix = self._index()
             generation = ix.latest_generation()
-            cached = getattr(self._local, "searcher", None)
-            if cached is not None and cached[0] == generation and cached[1] is ix:
-                return _Borrowed(cached[2])
-            if cached is not None:
-                cached[2].close()
-            searcher = ix.searcher()
+            with self._lock:
+                while self._idle:
+                    candidate = self._idle.pop()
+                    if candidate.generation == generation and candidate.ix is ix:
+                        lease = candidate
+                        break
+                    candidate.searcher.close()
+            if lease is None:
+                lease = _Lease(ix, generation, ix.searcher())
         except (index.EmptyIndexError, FileNotFoundError, OSError):
             self._reset()
             ix = self._index()
-            generation, searcher = ix.latest_generation(), ix.searcher()
-        self._local.searcher = (generation, ix, searcher)
-        return _Borrowed(searcher)
+            lease = _Lease(ix, ix.latest_generation(), ix.searcher())
+        try:
+            yield lease
+        finally:
+            with self._lock:
+                if len(self._idle) < IDLE_SEARCHERS and lease.generation == (
+                    self._ix.latest_generation() if self._ix is lease.ix else None
+                ):
+                    self._idle.append(lease)
+                else:
+                    lease.searcher.close()
 
     def _writer(self, **options: Any) -> Any:
         try:
@@ -241,6 +297,14 @@ class SearchIndex:
         except (index.EmptyIndexError, FileNotFoundError):
             self._reset()
             return self._index().writer(**options)
+
+    def warm(self) -> None:
+        """Read the per-segment caches (facet columns, compound vocabulary) ahead of the first
+        search, so the first visitor after a start does not wait for them."""
+        with self._lease() as lease:
+            for column in FACET_COLUMNS.values():
+                self._column_values(lease, column)
+            self._body_vocabulary(lease.searcher)
 
     # ---- writing ---------------------------------------------------------------
 
@@ -291,10 +355,13 @@ class SearchIndex:
     def versions(self) -> dict[str, int]:
         """slug -> revision id of every indexed document (for drift checks)."""
         with self._searcher() as searcher:
-            return {
-                stored["slug"]: int(stored["revision_id"])
-                for stored in searcher.reader().all_stored_fields()
-            }
+            reader = searcher.reader()
+            if not reader.doc_count():
+                return {}
+            # Columns, not stored fields: reading every stored body would cost memory and time.
+            slugs = reader.column_reader("slug")
+            revisions = reader.column_reader("revision_id")
+            return {_text(slugs[d]): int(revisions[d]) for d in reader.all_doc_ids()}
 
     def search(
         self,
@@ -306,37 +373,122 @@ class SearchIndex:
         sort: str = "relevance",
     ) -> Results:
         """All words must match by default; facets are counted over every match."""
-        with self._searcher() as searcher:
+        with self._lease() as lease:
+            searcher = lease.searcher
             user_query, unknown = self._parse(searcher, text)
-            sortedby: Any = None
-            if sort == "newest":
-                sortedby = sorting.FieldFacet("updated", reverse=True)
-            elif sort == "confirmed":
-                sortedby = [
-                    sorting.FieldFacet("confirmations", reverse=True),
-                    sorting.FieldFacet("updated", reverse=True),
-                ]
             limit = page * per_page
-            filter_query = _filter_query(filters)
-            results = searcher.search(
-                user_query, filter=filter_query, limit=limit, sortedby=sortedby, terms=True
-            )
+            collector: _Recording
+            if sort == "newest":
+                collector = _SortingRecording(
+                    sorting.FieldFacet("updated", reverse=True), limit=limit
+                )
+            elif sort == "confirmed":
+                collector = _SortingRecording(
+                    sorting.MultiFacet(
+                        [
+                            sorting.FieldFacet("confirmations", reverse=True),
+                            sorting.FieldFacet("updated", reverse=True),
+                        ]
+                    ),
+                    limit=limit,
+                )
+            else:
+                # No block-quality skipping or matcher replacement (both drop low-scoring
+                # matches): every match is visited anyway, to count facets and the total.
+                collector = _TopRecording(limit=limit, usequality=False, replace=0)
+            allowed = self._allowed(lease, filters)
+            if not allowed:  # Whoosh reads an empty allow set as "no filter"
+                return Results(0, [], {f: {} for f in FACET_COLUMNS}, page, per_page, unknown)
+            wrapped = collectors.FilterCollector(collector, allow=allowed)
+            searcher.search_with_collector(user_query, wrapped)
+            results = wrapped.results()
             results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
             results.formatter = _MarkerFormatter()
-            matching = (
-                wq.And([user_query, filter_query]) if filter_query is not None else user_query
-            )
-            counts = _facet_counts(searcher, matching)
-            # Every document has exactly one type, so the type counts add up to the exact total.
-            total = sum(counts["type"].values())
+            counts = self._facet_counts(lease, collector.matched)
+            first_match = _first_match_pattern(user_query)
             hits = []
             for hit in results[(page - 1) * per_page : limit]:
                 stored = hit.fields()
+                body = _around_first_match(stored.get("body", ""), first_match)
                 snippet = (
-                    hit.highlights("body") or hit.highlights("summary") or stored.get("summary", "")
+                    hit.highlights("body", text=body)
+                    or hit.highlights("summary")
+                    or stored.get("summary", "")
                 )
                 hits.append(_hit(stored, hit.score, snippet))
-            return Results(total, hits, counts, page, per_page, unknown)
+            return Results(len(collector.matched), hits, counts, page, per_page, unknown)
+
+    def _allowed(self, lease: _Lease, filters: Filters) -> set[int]:
+        """Document numbers passing the filters, kept with the searcher they belong to."""
+        cache = lease.filters
+        allowed = cache.get(filters)
+        if allowed is None:
+            if len(cache) >= 64:
+                cache.clear()
+            allowed = cache[filters] = set(lease.searcher.docs_for_query(_filter_query(filters)))
+        return allowed
+
+    def _facet_counts(self, lease: _Lease, matched: array[int]) -> dict[str, dict[str, int]]:
+        """Counts per facet value over every matching document, named as in the API contract.
+
+        Reads the sortable columns into lists once per segment (segments never change; a new
+        commit adds or merges segments), so counting is a C-speed pass over the matches.
+        """
+        counts: dict[str, dict[str, int]] = {}
+        for facet, column in FACET_COLUMNS.items():
+            values = self._column_values(lease, column)
+            tally: Counter[str] = Counter(map(values.__getitem__, matched))
+            if facet == "theme":
+                split: Counter[str] = Counter()
+                for key, n in tally.items():
+                    for theme in key.split(","):
+                        if theme:
+                            split[theme] += n
+                tally = split
+            counts[facet] = {k: v for k, v in tally.items() if k}
+        return counts
+
+    def _column_values(self, lease: _Lease, column: str) -> list[str]:
+        """One column's value for every document number of this searcher."""
+        per_searcher = lease.columns
+        values = per_searcher.get(column)
+        if values is None:
+
+            def read(reader: Any) -> list[str]:
+                if not reader.has_column(column):
+                    return [""] * reader.doc_count_all()
+                seen: dict[str, str] = {}  # one string object per distinct value
+                return [seen.setdefault(v, v) for v in map(_text, reader.column_reader(column))]
+
+            values = per_searcher[column] = [
+                v for part in self._per_segment(lease.searcher, column, read) for v in part
+            ]
+        return values
+
+    def _per_segment(self, searcher: Any, name: str, build: Any) -> list[Any]:
+        """build(segment reader) for each segment of the searcher, cached by segment id.
+
+        Segments are immutable (a commit adds or merges segments; deletions are kept apart),
+        so after a save only the new small segment is read. Entries for segments that are no
+        longer in the index are dropped.
+        """
+        parts = []
+        with self._lock:
+            live = set()
+            for sub, _offset in searcher.leaf_searchers():
+                reader = sub.reader()
+                segment = reader.segment()
+                if segment is None:  # an empty index has no segments
+                    continue
+                key = (segment.segment_id(), name)
+                live.add(key[0])
+                part = self._segments.get(key)
+                if part is None:
+                    part = self._segments[key] = build(reader)
+                parts.append(part)
+            for gone in [k for k in self._segments if k[0] not in live and k[1] == name]:
+                del self._segments[gone]
+        return parts
 
     def related(self, slug: str, filters: Filters, limit: int = 5) -> list[Hit]:
         """More like this: similar lessons, other municipalities first."""
@@ -420,10 +572,18 @@ class SearchIndex:
                     for link in LINKING
                     if rest.startswith(link)
                 ):
-                    extra.append(wq.Term(q.fieldname, candidate, boost=0.5))
-                if len(extra) >= 50:
+                    extra.append(candidate)
+                if len(extra) >= MAX_CANDIDATES:
                     break
-            return wq.Or([q, *extra]) if extra else q
+            if not extra:
+                return q
+            # The most used compounds carry the recall; a long tail of rare ones costs time.
+            reader = searcher.reader()
+            extra.sort(key=lambda t: -reader.doc_frequency(q.fieldname, t))
+            terms = [wq.Term(q.fieldname, t, boost=0.5) for t in extra[:MAX_COMPOUNDS]]
+            # The compounds are many short posting lists: a preloaded union scores them in one
+            # array pass instead of a deep tree of union matchers (2-3x faster here).
+            return wq.Or([q, wq.PreloadedOr(terms)])
         if isinstance(q, wq.Not):
             return q  # excluded words stay exact
         return q.apply(lambda sub: self._expand_compounds(searcher, sub))
@@ -436,51 +596,54 @@ class SearchIndex:
         stems = [t.text for t in self._index().schema["body"].analyzer(word)]
         return bool(stems) and all(reader.frequency("body", stem) for stem in stems)
 
-    def _body_vocabulary(self, searcher: Any) -> frozenset[str]:
-        generation = searcher.reader().generation()
-        cached = self._vocabulary
-        if cached is None or cached[0] != generation:
-            words = frozenset(
-                w.decode() if isinstance(w, bytes) else w
-                for w in searcher.reader().lexicon("body")
-                if len(w) >= MIN_PART
-            )
-            self._vocabulary = cached = (generation, words)
-        return cached[1]
+    def _body_vocabulary(self, searcher: Any) -> _Vocabulary:
+        """Body words of four letters or more, read once per segment."""
+
+        def read(reader: Any) -> frozenset[str]:
+            return frozenset(_text(w) for w in reader.lexicon("body") if len(w) >= MIN_PART)
+
+        return _Vocabulary(self._per_segment(searcher, "lexicon:body", read))
 
 
-def _facet_counts(searcher: Any, matching: Any) -> dict[str, dict[str, int]]:
-    """Counts per facet value over every matching document, named as in the API contract.
-
-    Counting over the sortable columns is several times faster than Whoosh's groupedby, which
-    scores and categorises document by document.
-    """
-    reader = searcher.reader()
-    docs = list(searcher.docs_for_query(matching))
-    counts: dict[str, dict[str, int]] = {name: {} for name in FACET_NAMES.values()}
-    if not docs:  # also spares an empty index, whose reader has no columns
-        return counts
-    for field_name, facet in (
-        ("municipality", "municipality"),
-        ("province", "province"),
-        ("type", "type"),
-        ("themekey", "theme"),
-    ):
-        column = reader.column_reader(field_name)
-        tally: Counter[str] = Counter(column[d] for d in docs)
-        if field_name == "themekey":
-            split: Counter[str] = Counter()
-            for key, n in tally.items():
-                for theme in _text(key).split(","):
-                    if theme:
-                        split[theme] += n
-            tally = split
-        counts[facet] = {_text(k): v for k, v in tally.items() if k}
-    return counts
+def _shape(schema: Any) -> set[tuple[str, str, bool]]:
+    """What must match for an existing index to be used as is: fields, kinds, columns."""
+    return {(n, type(f).__name__, f.column_type is not None) for n, f in schema.items()}
 
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _first_match_pattern(q: Any) -> re.Pattern[str] | None:
+    """A regex for where a searched body word (a stem, so a prefix) first appears."""
+    stems = sorted(
+        {
+            t.decode() if isinstance(t, bytes) else str(t)
+            for f, t in q.iter_all_terms()
+            if f == "body"
+        },
+        key=len,
+        reverse=True,
+    )
+    if not stems:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
+
+
+def _around_first_match(body: str, pattern: re.Pattern[str] | None, size: int = 1500) -> str:
+    """The part of a long body the snippet will come from.
+
+    The highlighter re-analyses (stems) all the text it is given, which cost more than the
+    search itself for long lessons; a window around the first match gives the same snippet.
+    Accent-folded matches the regex cannot see fall back to the whole text.
+    """
+    if len(body) <= size or pattern is None:
+        return body
+    found = pattern.search(body)
+    if found is None:
+        return body
+    start = max(0, found.start() - size // 4)
+    return body[start : start + size]
 
 
 def _hit(stored: dict[str, Any], score: float | None, highlight: str) -> Hit:
@@ -495,7 +658,17 @@ def _hit(stored: dict[str, Any], score: float | None, highlight: str) -> Hit:
     )
 
 
-def _starts_with_word(rest: str, vocabulary: frozenset[str]) -> bool:
+class _Vocabulary:
+    """Membership across the per-segment word sets of one searcher."""
+
+    def __init__(self, parts: list[frozenset[str]]) -> None:
+        self.parts = parts
+
+    def __contains__(self, word: str) -> bool:
+        return any(word in part for part in self.parts)
+
+
+def _starts_with_word(rest: str, vocabulary: _Vocabulary) -> bool:
     return any(rest[:n] in vocabulary for n in range(len(rest), MIN_PART - 1, -1))
 
 
