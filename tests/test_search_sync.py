@@ -15,7 +15,7 @@ from conftest import _config, lesson_fields
 from wiki import create_app
 from wiki.extensions import db
 from wiki.search.engine import LessonDoc
-from wiki.services import indexing, lessons, users
+from wiki.services import indexing, lessons, privacy, users
 from wiki.services.validation import validate
 
 CLEAN = "missing 0, stale 0, extra 0"
@@ -159,6 +159,7 @@ def _save_many(
     app = create_app(config)
     errors: list[str] = []
     with app.app_context():
+        privacy.warm()  # as `serve` does at start: loading deduce must not skew the race
         batch = [
             validate(
                 lesson_fields(
@@ -171,7 +172,7 @@ def _save_many(
             for n in range(PER_WORKER)
         ]
         for data in batch:
-            start.wait(timeout=60)  # every round, all workers save at the same moment
+            start.wait(timeout=240)  # every round, all workers save at the same moment
             try:
                 lessons.create(data, None, "parallel", "test")
             except Exception as exc:  # noqa: BLE001 - reported to the test
@@ -196,7 +197,7 @@ def run_workers(app: Any, tmp_path: Path, shared_tags: bool) -> list[str]:
     for worker in workers:
         worker.start()
     try:
-        errors = [e for _ in workers for e in out.get(timeout=60)]
+        errors = [e for _ in workers for e in out.get(timeout=300)]
     finally:
         for worker in workers:
             worker.join(timeout=60)

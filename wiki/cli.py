@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from wiki.services import content_io, indexing, setup, users
+from wiki.services import content_io, indexing, privacy, setup, users
 from wiki.services.errors import DomainError, ValidationFailed
 from wiki.vocabulary import ROLES
 
@@ -58,8 +58,10 @@ def serve(host: str, port: int, threads: int) -> None:
     drift = indexing.repair()
     if not drift.clean:
         click.echo(f"Zoekindex hersteld: {drift.summary()}")
-    # Warm the search caches in the background; requests are served meanwhile.
+    # Warm the search caches and load the privacy guard (deduce, seconds) in the background:
+    # pages are served meanwhile; only a save waits if it comes before deduce is ready.
     threading.Thread(target=indexing.search_index().warm, daemon=True).start()
+    threading.Thread(target=privacy.warm, daemon=True).start()
     click.echo(f"Klaar in {time.perf_counter() - started:.1f} s.")
     click.echo(f"Leerwiki draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001

@@ -52,6 +52,13 @@ EVIDENCE: dict[str, str] = {
 
 ROLES = ("reader", "author", "curator", "admin")
 
+# What another municipality reports about a lesson (POST .../confirmations `result`).
+CONFIRMATION_RESULTS: dict[str, str] = {
+    "worked": "Werkte ook bij ons",
+    "partly": "Werkte deels",
+    "did-not-work": "Werkte niet bij ons",
+}
+
 # Front-matter keys in the order the file format writes them.
 FRONT_MATTER_KEYS = (
     "title",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from wiki.vocabulary import DOMAINS, EVIDENCE, LEVELS, STATUSES, THEMES, TYPES
+from wiki.vocabulary import (
+    CONFIRMATION_RESULTS,
+    DOMAINS,
+    EVIDENCE,
+    LEVELS,
+    STATUSES,
+    THEMES,
+    TYPES,
+)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -81,6 +89,13 @@ def openapi_document() -> dict[str, Any]:
         "updated_at": {"type": "string", "format": "date-time"},
         "author": {"type": "string"},
         "excerpt": {"type": "string", "description": "Read-only: summary, or the body's start"},
+        "confirmations": {"type": "integer", "description": "Municipalities it worked for"},
+        "contradictions": {"type": "integer", "description": "Municipalities it did not work for"},
+        "findings": {
+            "type": "array",
+            "description": "After a save: possible personal data in a draft (publishing refuses)",
+            "items": {"$ref": "#/components/schemas/Finding"},
+        },
     }
     update = _lesson_fields(required=False)
     update["required"] = ["base_revision"]
@@ -109,6 +124,39 @@ def openapi_document() -> dict[str, Any]:
                                 "message": {"type": "string"},
                             },
                         }
+                    },
+                },
+                "Finding": {
+                    "type": "object",
+                    "required": ["kind", "text", "start", "end", "field"],
+                    "properties": {
+                        "kind": {
+                            "type": "string",
+                            "enum": [
+                                "name",
+                                "bsn",
+                                "email",
+                                "phone",
+                                "iban",
+                                "address",
+                                "birthdate",
+                            ],
+                        },
+                        "text": {"type": "string"},
+                        "start": {"type": "integer"},
+                        "end": {"type": "integer"},
+                        "field": {"type": "string"},
+                    },
+                },
+                "Confirmation": {
+                    "type": "object",
+                    "required": ["result", "note", "municipality", "province", "created_at"],
+                    "properties": {
+                        "result": {"type": "string", "enum": list(CONFIRMATION_RESULTS)},
+                        "note": {"type": "string"},
+                        "municipality": {"type": "string"},
+                        "province": {"type": "string"},
+                        "created_at": {"type": "string", "format": "date-time"},
                     },
                 },
                 "Lesson": lesson,
@@ -191,11 +239,87 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/lessons/{slug}/confirmations": {
+                "get": {
+                    "summary": "Other municipalities' experience with the lesson",
+                    "parameters": [_SLUG],
+                    "responses": {
+                        "200": {"description": "counts per result and the confirmations"},
+                        "404": _error("No such lesson"),
+                    },
+                },
+                "post": {
+                    "summary": "Record that the lesson worked, partly worked or did not work in "
+                    "your municipality (authors of another municipality)",
+                    "security": [{"bearer": []}],
+                    "parameters": [_SLUG],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["result", "note"],
+                                    "properties": {
+                                        "result": {
+                                            "type": "string",
+                                            "enum": list(CONFIRMATION_RESULTS),
+                                        },
+                                        "note": {"type": "string", "maxLength": 1000},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json("Confirmation", "Recorded"),
+                        "400": _error("Not a JSON object"),
+                        "401": _error("No or bad token"),
+                        "403": _error("Own municipality, no municipality, or not published"),
+                        "404": _error("No such lesson"),
+                        "409": _error("Already recorded by you"),
+                        "422": _error("Invalid, or personal data (code personal-data)"),
+                    },
+                },
+            },
+            "/lessons/{slug}/comments": {
+                "post": {
+                    "summary": "Comment on a lesson (signed-in users)",
+                    "security": [{"bearer": []}],
+                    "parameters": [_SLUG],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["body"],
+                                    "properties": {"body": {"type": "string", "maxLength": 4000}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "Posted"},
+                        "400": _error("Not a JSON object"),
+                        "401": _error("No or bad token"),
+                        "404": _error("No such lesson"),
+                        "422": _error("Empty, too long, or personal data (code personal-data)"),
+                    },
+                }
+            },
             "/search": {
                 "get": {
                     "summary": "Search all municipalities' lessons, with facets and suggestions",
                     "parameters": _query_parameters(
-                        "q", "municipality", "province", "type", "theme", "tag", "sort"
+                        "q",
+                        "municipality",
+                        "province",
+                        "type",
+                        "theme",
+                        "tag",
+                        "confirmations",
+                        "sort",
                     ),
                     "responses": {
                         "200": {

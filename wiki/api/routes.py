@@ -9,7 +9,15 @@ from flask import Blueprint, jsonify, request, url_for
 from wiki import rendering
 from wiki.api.openapi import openapi_document
 from wiki.models import User
-from wiki.services import lessons, municipalities, permissions, search, users
+from wiki.services import (
+    comments,
+    confirmations,
+    lessons,
+    municipalities,
+    permissions,
+    search,
+    users,
+)
 from wiki.services.errors import DomainError, FieldError, Unauthenticated, ValidationFailed
 from wiki.services.validation import validate
 from wiki.vocabulary import FRONT_MATTER_KEYS
@@ -17,7 +25,17 @@ from wiki.vocabulary import FRONT_MATTER_KEYS
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 100
-READ_ONLY_KEYS = {"revision", "html", "province", "updated_at", "author", "excerpt"}
+READ_ONLY_KEYS = {
+    "revision",
+    "html",
+    "province",
+    "updated_at",
+    "author",
+    "excerpt",
+    "confirmations",
+    "contradictions",
+    "findings",
+}
 
 
 class BadRequest(DomainError):
@@ -128,6 +146,8 @@ def create_lesson() -> Any:
     data = validate(front_matter, markdown)
     result = lessons.create(data, user, str(payload.get("comment", "")))
     body = lessons.as_dict(result.lesson, result.revision, lessons.rendered(result.revision).html)
+    if result.findings:  # only drafts may hold them; a clean save answers exactly like GET
+        body["findings"] = [f.as_dict() for f in result.findings]
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_lesson", slug=result.lesson.slug)
@@ -157,7 +177,51 @@ def update_lesson(slug: str) -> Any:
     comment = str(payload.get("comment", ""))
     result = lessons.update(slug, data, base, user, comment)
     body = lessons.as_dict(result.lesson, result.revision, lessons.rendered(result.revision).html)
+    if result.findings:  # only drafts may hold them; a clean save answers exactly like GET
+        body["findings"] = [f.as_dict() for f in result.findings]
     return jsonify(body)
+
+
+@bp.get("/lessons/<slug>/confirmations")
+def list_confirmations(slug: str) -> Any:
+    lesson = lessons.get(slug, _token_user())
+    summary = confirmations.of(lesson)
+    return jsonify(
+        {
+            "slug": lesson.slug,
+            "counts": summary.counts,
+            "contradicted": confirmations.contradicted(lesson),
+            "confirmations": [confirmations.as_dict(c) for c in summary.items],
+        }
+    )
+
+
+@bp.post("/lessons/<slug>/confirmations")
+def add_confirmation(slug: str) -> Any:
+    user = permissions.require_writer(_token_user())
+    payload = _json_body()
+    result, note = payload.get("result", ""), payload.get("note", "")
+    if not isinstance(result, str) or not isinstance(note, str):
+        raise ValidationFailed([FieldError("result", "result en note moeten tekst zijn")])
+    confirmation = confirmations.add(slug, user, result, note)
+    response = jsonify(confirmations.as_dict(confirmation))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.list_confirmations", slug=slug)
+    return response
+
+
+@bp.post("/lessons/<slug>/comments")
+def add_comment(slug: str) -> Any:
+    user = permissions.require_login(_token_user(), "te reageren")
+    body = _json_body().get("body", "")
+    if not isinstance(body, str):
+        raise ValidationFailed([FieldError("body", "moet tekst zijn")])
+    comment = comments.add(slug, user, body)
+    response = jsonify(
+        {"id": comment.id, "body": comment.body, "created_at": comment.created_at.isoformat()}
+    )
+    response.status_code = 201
+    return response
 
 
 @bp.get("/lessons/<slug>/revisions")
@@ -218,7 +282,7 @@ def search_lessons() -> Any:
 
 @bp.get("/municipalities")
 def list_municipalities() -> Any:
-    statuses = permissions.visible_statuses(_token_user())
+    statuses = permissions.PUBLIC_STATUSES
     return jsonify(
         {
             "municipalities": [

@@ -72,6 +72,14 @@ class Lesson(Base):
     revision_number: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Who created the lesson (None for imports): an author may always edit what they own.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A curator looks at the lesson again by this date (two years after publication/review).
+    review_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Counts kept with the lesson so lists, search and sorting need no join.
+    confirmation_count: Mapped[int] = mapped_column(Integer, default=0)
+    contradiction_count: Mapped[int] = mapped_column(Integer, default=0)
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
     themes: Mapped[list[Theme]] = relationship(secondary=lesson_theme, order_by=Theme.id)

@@ -97,6 +97,7 @@ def make_schema() -> fields.Schema:
         updated=fields.DATETIME(stored=True, sortable=True),
         confirmations=fields.NUMERIC(stored=True, sortable=True),
         revision_id=fields.NUMERIC(stored=True, bits=64, sortable=True),
+        creator=fields.ID(),  # who created the lesson: they may see it while it is a draft
     )
 
 
@@ -121,18 +122,27 @@ class LessonDoc:
     domain: str | None = None
     year: int | None = None
     confirmations: int = 0
+    creator: int | None = None
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Exact-match restrictions; `statuses` is what the reader may see."""
+    """Exact-match restrictions and what the reader may see.
+
+    `statuses` are visible everywhere; `own_statuses` (drafts and the like) only for lessons
+    of `own_municipality` or created by `own_creator`.
+    """
 
     statuses: tuple[str, ...]
+    own_statuses: tuple[str, ...] = ()
+    own_municipality: str | None = None
+    own_creator: int | None = None
     municipality: str | None = None
     province: str | None = None
     type: str | None = None
     theme: str | None = None
     tag: str | None = None
+    min_confirmations: int | None = None
 
 
 @dataclass
@@ -701,6 +711,8 @@ def _fields_of(doc: LessonDoc) -> dict[str, Any]:
         "confirmations": doc.confirmations,
         "revision_id": doc.revision_id,
     }
+    if doc.creator is not None:
+        values["creator"] = str(doc.creator)
     for name in ("level", "domain", "year"):
         value = getattr(doc, name)
         if value is not None:
@@ -709,7 +721,15 @@ def _fields_of(doc: LessonDoc) -> dict[str, Any]:
 
 
 def _filter_query(filters: Filters) -> Any:
-    parts: list[Any] = [wq.Or([wq.Term("status", s) for s in filters.statuses])]
+    visible: list[Any] = [wq.Term("status", s) for s in filters.statuses]
+    owned = [wq.Term("municipality", filters.own_municipality)] if filters.own_municipality else []
+    if filters.own_creator is not None:
+        owned.append(wq.Term("creator", str(filters.own_creator)))
+    if filters.own_statuses and owned:
+        visible.append(
+            wq.And([wq.Or([wq.Term("status", s) for s in filters.own_statuses]), wq.Or(owned)])
+        )
+    parts: list[Any] = [wq.Or(visible)]
     for name, value in (
         ("municipality", filters.municipality),
         ("province", filters.province),
@@ -719,4 +739,6 @@ def _filter_query(filters: Filters) -> Any:
     ):
         if value:
             parts.append(wq.Term(name, value))
+    if filters.min_confirmations:
+        parts.append(wq.NumericRange("confirmations", filters.min_confirmations, None))
     return wq.And(parts)

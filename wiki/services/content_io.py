@@ -12,7 +12,7 @@ from wiki import lessonfile
 from wiki.extensions import db
 from wiki.models import Lesson, Revision
 from wiki.services import indexing, lessons
-from wiki.services.errors import ValidationFailed
+from wiki.services.errors import PersonalDataFound, ValidationFailed
 from wiki.services.validation import LessonInput, validate
 
 IMPORT_LABEL = "import"
@@ -92,6 +92,14 @@ def import_folder(
             )
             continue
         claimed[data.slug] = path
+        try:
+            lessons.check_privacy(data, lessons.find(data.slug))
+        except PersonalDataFound as exc:
+            report.rejected.extend(
+                Rejection(shown, f.field, f"mogelijk persoonsgegevens: {f.label} '{f.text}'")
+                for f in exc.findings
+            )
+            continue
         outcome = _apply(data, dry_run)
         setattr(report, outcome, getattr(report, outcome) + 1)
         if outcome == "created":
@@ -125,7 +133,9 @@ def _apply(data: LessonInput, dry_run: bool) -> str:
     existing = lessons.find(data.slug)
     if existing is None:
         if not dry_run:
-            lessons.create(data, None, "Geïmporteerd", IMPORT_LABEL, commit=False)
+            lessons.create(
+                data, None, "Geïmporteerd", IMPORT_LABEL, commit=False, privacy_checked=True
+            )
         return "created"
     current = lessons.current_revision(existing)
     if data.front_matter() == current.front_matter and data.body == current.body:
@@ -139,6 +149,7 @@ def _apply(data: LessonInput, dry_run: bool) -> str:
             "Bijgewerkt door import",
             IMPORT_LABEL,
             commit=False,
+            privacy_checked=True,
         )
     return "updated"
 

@@ -90,3 +90,25 @@ class EditConflict(DomainError):
 class SlugTaken(DomainError):
     status = 409
     code = "slug-taken"
+
+
+class PersonalDataFound(DomainError):
+    """Publishing text that holds personal data (AVG): refused, with every finding listed."""
+
+    status = 422
+    code = "personal-data"
+
+    def __init__(self, findings: list[Any]) -> None:
+        shown = "; ".join(f"{f.label} '{f.text}' ({f.field}, positie {f.start})" for f in findings)
+        super().__init__(f"de tekst bevat mogelijk persoonsgegevens: {shown}")
+        self.findings = findings
+
+    def details(self) -> dict[str, Any]:
+        return {"findings": [f.as_dict() for f in self.findings]}
+
+
+class AlreadyRecorded(DomainError):
+    """The same person already recorded this (a confirmation is given once per lesson)."""
+
+    status = 409
+    code = "already-recorded"

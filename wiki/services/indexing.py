@@ -65,6 +65,8 @@ def document(lesson: Lesson, revision: Revision) -> LessonDoc:
         level=lesson.level,
         domain=lesson.domain,
         year=lesson.year,
+        confirmations=lesson.confirmation_count,
+        creator=lesson.created_by_id,
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, event, func, select
@@ -13,9 +14,25 @@ from sqlalchemy.orm import Session, selectinload
 
 from wiki import rendering
 from wiki.extensions import db
-from wiki.models import Lesson, Link, Municipality, Revision, Tag, Theme, User, utcnow
-from wiki.services import indexing, municipalities, permissions
-from wiki.services.errors import ConflictInfo, EditConflict, NotFound, SlugTaken
+from wiki.models import (
+    Lesson,
+    Link,
+    Municipality,
+    PrivacyOverride,
+    Revision,
+    Tag,
+    Theme,
+    User,
+    utcnow,
+)
+from wiki.services import audit, indexing, municipalities, permissions, privacy
+from wiki.services.errors import (
+    ConflictInfo,
+    EditConflict,
+    NotFound,
+    PersonalDataFound,
+    SlugTaken,
+)
 from wiki.services.validation import LessonInput, validate
 
 
@@ -26,6 +43,11 @@ class SaveResult:
     lesson: Lesson
     revision: Revision
     changed: bool
+    # Possible personal data in a saved draft, shown next to the text (publishing refuses it).
+    findings: list[privacy.Finding] = field(default_factory=list)
+
+
+REVIEW_INTERVAL = timedelta(days=730)  # a curator looks again two years after publication
 
 
 @dataclass
@@ -139,7 +161,7 @@ def backlinks(lesson: Lesson, viewer: User | None) -> list[Lesson]:
             .join(Link, Link.source_id == Lesson.id)
             .where(
                 Link.target_slug == lesson.slug,
-                Lesson.status.in_(permissions.visible_statuses(viewer)),
+                permissions.visibility(viewer).sql(),
             )
             .order_by(Lesson.title)
         ).scalars()
@@ -160,8 +182,7 @@ def listing(
     order: str = "title",
 ) -> Page:
     """Visible lessons matching the filters, one page of them."""
-    statuses = permissions.visible_statuses(viewer)
-    query = select(Lesson).where(Lesson.status.in_(statuses))
+    query = select(Lesson).where(permissions.visibility(viewer).sql())
     if status:
         query = query.where(Lesson.status == status)
     if municipality:
@@ -198,7 +219,7 @@ def recent_revisions(viewer: User | None, limit: int = 50) -> list[Revision]:
             select(Revision)
             .join(Lesson)
             .options(selectinload(Revision.author), selectinload(Revision.lesson))
-            .where(Lesson.status.in_(permissions.visible_statuses(viewer)))
+            .where(permissions.visibility(viewer).sql())
             .order_by(Revision.id.desc())
             .limit(limit)
         ).scalars()
@@ -215,17 +236,28 @@ def create(
     author_label: str = "",
     *,
     commit: bool = True,
+    privacy_checked: bool = False,
 ) -> SaveResult:
     """Create a lesson with its first revision. SlugTaken if the slug is in use.
 
-    `commit=False` is for bulk imports, which have checked the slug already: the caller
-    commits in batches and then calls `invalidate_links_to` and indexes the lessons.
+    `author=None` is the trusted command line (import). `commit=False` is for bulk imports,
+    which have checked the slug and the privacy guard already: the caller commits in
+    batches and then calls `invalidate_links_to` and indexes the lessons.
     """
+    if author is not None:
+        permissions.require_writer(author)
+    permissions.check_status_change(author, None, data.status)
+    findings = [] if privacy_checked else check_privacy(data, None)
     if commit and find(data.slug) is not None:
         raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'")
-    lesson = Lesson(slug=data.slug, revision_number=0)
+    lesson = Lesson(
+        slug=data.slug,
+        revision_number=0,
+        created_by_id=author.id if author is not None else None,
+    )
     db.session.add(lesson)
     revision = _write(lesson, data, author, comment or "Aangemaakt", author_label)
+    audit.record(author, "lesson.create", f"lesson:{lesson.slug}", revision, status=data.status)
     if commit:
         invalidate_links_to([data.slug])
         try:
@@ -234,7 +266,7 @@ def create(
             db.session.rollback()
             raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'") from exc
         indexing.lessons_saved([lesson.id])
-    return SaveResult(lesson, revision, changed=True)
+    return SaveResult(lesson, revision, changed=True, findings=findings)
 
 
 def update(
@@ -246,20 +278,34 @@ def update(
     author_label: str = "",
     *,
     commit: bool = True,
+    privacy_checked: bool = False,
+    action: str = "lesson.update",
 ) -> SaveResult:
     """Save a new revision on top of `base_revision`; EditConflict if someone saved since."""
     lesson = find(slug)
-    if lesson is None:
+    if lesson is None or (author is not None and not permissions.can_view(author, lesson)):
         raise NotFound(f"les '{slug}' bestaat niet")
+    permissions.require_edit(author, lesson)
     if base_revision != lesson.revision_number:
         raise EditConflict(ConflictInfo(slug, base_revision, lesson.revision_number))
+    permissions.check_status_change(author, lesson.status, data.status)
     current = current_revision(lesson)
     data.slug = lesson.slug  # the slug is the lesson's identity; links depend on it
     if data.front_matter() == current.front_matter and data.body == current.body:
         return SaveResult(lesson, current, changed=False)
+    findings = [] if privacy_checked else check_privacy(data, lesson)
+    old_status = lesson.status
     revision = _write(lesson, data, author, comment, author_label)
+    audit.record(
+        author,
+        action,
+        f"lesson:{lesson.slug}",
+        revision,
+        status=data.status if data.status != old_status else None,
+        comment=comment[:200],
+    )
     if not commit:
-        return SaveResult(lesson, revision, changed=True)
+        return SaveResult(lesson, revision, changed=True, findings=findings)
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -269,7 +315,42 @@ def update(
         number = fresh.revision_number if fresh else base_revision + 1
         raise EditConflict(ConflictInfo(slug, base_revision, number)) from exc
     indexing.lessons_saved([lesson.id])
-    return SaveResult(lesson, revision, changed=True)
+    return SaveResult(lesson, revision, changed=True, findings=findings)
+
+
+def check_privacy(data: LessonInput, lesson: Lesson | None) -> list[privacy.Finding]:
+    """Scan the lesson's text fields for personal data.
+
+    Findings a curator has overridden for this lesson are left out. Publishing with findings
+    raises PersonalDataFound; for other statuses they are returned, to show next to the text.
+    """
+    findings = privacy.scan_fields(text_fields(data))
+    if lesson is not None and findings:
+        rows = db.session.execute(
+            select(PrivacyOverride.kind, PrivacyOverride.text).where(
+                PrivacyOverride.lesson_id == lesson.id
+            )
+        )
+        overridden = {(kind, text) for kind, text in rows}
+        findings = [f for f in findings if (f.kind, f.text) not in overridden]
+    if findings and data.status == "published":
+        raise PersonalDataFound(findings)
+    return findings
+
+
+def text_fields(data: LessonInput) -> dict[str, str | None]:
+    """The free-text parts of a lesson, by front-matter name ('body' for the Markdown)."""
+    return {
+        "title": data.title,
+        "summary": data.summary,
+        "context": data.context,
+        "owner": data.owner,
+        "organisation": data.organisation,
+        "target_group": data.target_group,
+        "active_elements": "; ".join(data.active_elements),
+        "tags": ", ".join(data.tags),
+        "body": data.body,
+    }
 
 
 def revert(slug: str, number: int, base_revision: int, author: User | None) -> SaveResult:
@@ -301,6 +382,9 @@ def _write(
         lesson.owner = data.owner
         lesson.year = data.year
         lesson.updated_at = now
+        if data.status == "published" and lesson.published_at is None:
+            lesson.published_at = now
+            lesson.review_by = now + REVIEW_INTERVAL
         lesson.themes = [_theme(slug) for slug in data.themes]
         lesson.tags = [_tag(name) for name in data.tags]
         result = render_body(data.body)
@@ -404,4 +488,6 @@ def as_dict(lesson: Lesson, revision: Revision, html: str | None = None) -> dict
     data["revision"] = revision.number
     data["updated_at"] = revision.created_at.isoformat()
     data["author"] = revision.author_name
+    data["confirmations"] = lesson.confirmation_count
+    data["contradictions"] = lesson.contradiction_count
     return data

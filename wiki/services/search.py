@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wiki.models import User
@@ -17,7 +17,7 @@ from wiki.vocabulary import THEMES
 MAX_QUERY = 500
 PER_PAGE = 20
 SORTS = ("relevance", "newest", "confirmed")
-FILTER_NAMES = ("municipality", "province", "type", "theme", "tag")
+FILTER_NAMES = ("municipality", "province", "type", "theme", "tag", "confirmations")
 # Dutch and English field names users may type: gemeente:Tilburg, thema:onderwijs, type:generiek.
 FIELD_WORDS = {
     "gemeente": "municipality",
@@ -28,6 +28,8 @@ FIELD_WORDS = {
     "thema": "theme",
     "theme": "theme",
     "tag": "tag",
+    "bevestigd": "confirmations",  # bevestigd:2 = confirmed by at least two municipalities
+    "confirmations": "confirmations",
 }
 _FIELD_RE = re.compile(r"(?<!\S)(" + "|".join(FIELD_WORDS) + r')\s*:\s*("([^"]*)"?|\S+)', re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -78,6 +80,10 @@ def resolve_filter(name: str, value: str) -> str | None:
         return matches[0] if len(matches) == 1 else None
     if name == "tag":
         return value.lower()[:80]
+    if name == "confirmations":
+        if value.lower() in ("ja", "yes"):
+            return "1"
+        return value if value.isdigit() and 0 < int(value) <= 1000 else None
     return None
 
 
@@ -133,6 +139,27 @@ class _Cache:
 _cache = _Cache()
 
 
+def reader_filters(viewer: User | None) -> Filters:
+    """The search-side form of permissions.visibility(): what this viewer may find."""
+    seen = permissions.visibility(viewer)
+    if seen.everything:
+        return Filters(statuses=permissions.ALL_STATUSES)
+    return Filters(
+        statuses=permissions.PUBLIC_STATUSES,
+        own_statuses=permissions.PRIVATE_STATUSES if seen.user_id is not None else (),
+        own_municipality=seen.municipality,
+        own_creator=seen.user_id,
+    )
+
+
+def _typed(chosen: dict[str, str]) -> dict[str, Any]:
+    """Filter values as the engine takes them (confirmations is a number)."""
+    values: dict[str, Any] = dict(chosen)
+    if "confirmations" in values:
+        values["min_confirmations"] = int(values.pop("confirmations"))
+    return values
+
+
 def search(
     q: str,
     viewer: User | None,
@@ -151,12 +178,12 @@ def search(
     chosen.update(from_query)
     sort = sort if sort in SORTS else "relevance"
     page = max(1, min(page, 500))
-    statuses = permissions.visible_statuses(viewer)
+    visibility = reader_filters(viewer)
     index = indexing.search_index()
     key = (
         index.path,
         index.generation(),
-        statuses,
+        visibility,
         text,
         tuple(sorted(chosen.items())),
         page,
@@ -167,7 +194,11 @@ def search(
     if cached is not None:
         return cached
     results = index.search(
-        text, Filters(statuses=statuses, **chosen), page=page, per_page=per_page, sort=sort
+        text,
+        replace(visibility, **_typed(chosen)),
+        page=page,
+        per_page=per_page,
+        sort=sort,
     )
     suggestion = None
     if text and results.total < 3:
@@ -185,13 +216,13 @@ _related_lock = threading.Lock()
 def related(slug: str, viewer: User | None, limit: int = 5) -> list[Hit]:
     """Similar lessons, other municipalities first; cached per index generation."""
     index = indexing.search_index()
-    statuses = permissions.visible_statuses(viewer)
+    visibility = reader_filters(viewer)
     try:
-        key = (index.path, index.generation(), statuses, slug, limit)
+        key = (index.path, index.generation(), visibility, slug, limit)
         with _related_lock:
             if key in _related_cache:
                 return _related_cache[key]
-        hits = index.related(slug, Filters(statuses=statuses), limit)
+        hits = index.related(slug, visibility, limit)
     except Exception:  # noqa: BLE001 - a missing or broken index must not break a lesson page
         return []
     with _related_lock:

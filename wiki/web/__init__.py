@@ -12,7 +12,15 @@ from werkzeug.exceptions import HTTPException
 from wiki.extensions import db, login_manager
 from wiki.models import User
 from wiki.services.errors import DomainError
-from wiki.vocabulary import DOMAINS, EVIDENCE, LEVELS, STATUSES, THEMES, TYPES
+from wiki.vocabulary import (
+    CONFIRMATION_RESULTS,
+    DOMAINS,
+    EVIDENCE,
+    LEVELS,
+    STATUSES,
+    THEMES,
+    TYPES,
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
@@ -28,12 +36,13 @@ def viewer() -> User | None:
 
 def register_web(app: Flask) -> None:
     """Attach the HTML blueprints, the login loader, error handlers and headers."""
-    from wiki.web import accounts, browse, lessons, search
+    from wiki.web import accounts, browse, curation, lessons, search
 
     app.register_blueprint(browse.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(lessons.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(curation.bp)
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in om verder te gaan."
@@ -48,6 +57,7 @@ def register_web(app: Flask) -> None:
         LEVELS=LEVELS,
         DOMAINS=DOMAINS,
         STATUSES=STATUSES,
+        CONFIRMATION_RESULTS=CONFIRMATION_RESULTS,
         EVIDENCE=EVIDENCE,
         viewer=viewer,
     )

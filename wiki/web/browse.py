@@ -17,7 +17,7 @@ bp = Blueprint("browse", __name__)
 
 @bp.get("/")
 def home() -> str:
-    statuses = permissions.visible_statuses(viewer())
+    statuses = permissions.PUBLIC_STATUSES
     return render_template(
         "home.html",
         recent=lessons.listing(viewer(), order="updated", per_page=8).items,
@@ -30,7 +30,7 @@ def home() -> str:
 
 @bp.get("/municipalities/")
 def municipality_index() -> str:
-    statuses = permissions.visible_statuses(viewer())
+    statuses = permissions.PUBLIC_STATUSES
     return render_template(
         "municipalities/index.html", provinces=municipalities.by_province(statuses)
     )
@@ -59,7 +59,7 @@ def province(name: str) -> str:
 
 @bp.get("/themes/")
 def theme_index() -> str:
-    statuses = permissions.visible_statuses(viewer())
+    statuses = permissions.PUBLIC_STATUSES
     return render_template("themes/index.html", bars=stats.by_theme(statuses))
 
 
@@ -75,7 +75,7 @@ def theme(slug: str) -> str:
 
 @bp.get("/tags/")
 def tag_index() -> str:
-    statuses = permissions.visible_statuses(viewer())
+    statuses = permissions.PUBLIC_STATUSES
     rows = db.session.execute(
         select(Tag.name, func.count())
         .join(lesson_tag, lesson_tag.c.tag_id == Tag.id)

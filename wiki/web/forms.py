@@ -20,7 +20,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from wiki.services.validation import LessonInput
-from wiki.vocabulary import DOMAINS, EVIDENCE, LEVELS, STATUSES, THEMES, TYPES
+from wiki.vocabulary import (
+    CONFIRMATION_RESULTS,
+    DOMAINS,
+    EVIDENCE,
+    LEVELS,
+    STATUSES,
+    THEMES,
+    TYPES,
+)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -112,3 +120,49 @@ class LoginForm(FlaskForm):
     email = EmailField("E-mailadres", validators=[DataRequired("Vul uw e-mailadres in.")])
     password = PasswordField("Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")])
     next = HiddenField()
+
+
+# ---- curation -------------------------------------------------------------------------
+
+
+class StatusForm(FlaskForm):
+    """Submit for review, publish, archive, withdraw: one button per target status."""
+
+    status = HiddenField()
+    base_revision = HiddenField()
+    note = StringField("Toelichting (optioneel)")
+
+
+class ReviewForm(FlaskForm):
+    """A curator endorses (and so publishes) the current revision, or returns it."""
+
+    base_revision = HiddenField()
+    note = TextAreaField("Toelichting")
+
+
+class ReclassifyForm(FlaskForm):
+    base_revision = HiddenField()
+    to_type = RadioField("Nieuw type", choices=_choices(TYPES))
+    reason = TextAreaField("Reden van de herclassificatie")
+    context = TextAreaField("Context (nodig bij contextafhankelijk)")
+
+
+class ConfirmationForm(FlaskForm):
+    result = RadioField("Uw ervaring", choices=_choices(CONFIRMATION_RESULTS))
+    note = TextAreaField("Korte toelichting: hoe was de context bij u?")
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Uw reactie")
+
+
+class OverrideForm(FlaskForm):
+    kind = HiddenField()
+    text = HiddenField()
+    reason = StringField("Waarom is dit geen persoonsgegeven?")
+
+
+class CollectionForm(FlaskForm):
+    title = StringField("Titel")
+    introduction = TextAreaField("Inleiding (Markdown)")
+    lessons = TextAreaField("Lessen: één slug per regel, in volgorde")

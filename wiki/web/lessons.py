@@ -18,10 +18,17 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
 from wiki.services import diff, lessons, municipalities, permissions, search
-from wiki.services.errors import EditConflict, FieldError, SlugTaken, ValidationFailed
+from wiki.services.errors import (
+    EditConflict,
+    FieldError,
+    PermissionDenied,
+    PersonalDataFound,
+    SlugTaken,
+    ValidationFailed,
+)
 from wiki.services.validation import LessonInput, slugify, validate
 from wiki.vocabulary import LESSON_TEMPLATE
-from wiki.web import viewer
+from wiki.web import curation, viewer
 from wiki.web.forms import LessonForm, PreviewForm, RevertForm
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
@@ -63,8 +70,8 @@ def view(slug: str) -> str:
         fm=revision.front_matter,
         rendered=lessons.rendered(revision),
         backlinks=lessons.backlinks(lesson, user),
-        can_edit=permissions.can_write(user),
         as_markup=rendering.as_markup,
+        **curation.trust_context(lesson, user),
     )
 
 
@@ -128,7 +135,12 @@ def new() -> Any:
         result = lessons.create(data, viewer(), form.comment.data or "")
     except SlugTaken as exc:
         return _form_page(form, is_new=True, errors=[FieldError("slug", exc.message)]), 409
+    except PersonalDataFound as exc:
+        return _form_page(form, is_new=True, findings=exc.findings), 422
+    except PermissionDenied as exc:
+        return _form_page(form, is_new=True, errors=[FieldError("status", exc.message)]), 403
     flash("De les is opgeslagen.", "success")
+    _flash_findings(result.findings)
     return redirect(url_for("lessons.view", slug=result.lesson.slug))
 
 
@@ -137,6 +149,7 @@ def edit(slug: str) -> Any:
     if (redirect_to := _require_writer()) is not None:
         return redirect_to
     lesson = lessons.get(slug, viewer())
+    permissions.require_edit(viewer(), lesson)
     form = LessonForm()
     if request.method == "GET":
         current = lessons.current_revision(lesson)
@@ -157,11 +170,28 @@ def edit(slug: str) -> Any:
         result = lessons.update(slug, data, base, viewer(), form.comment.data or "")
     except EditConflict as exc:
         return _merge_page(form, lesson, data, exc), 409
+    except PersonalDataFound as exc:
+        return _form_page(form, lesson=lesson, findings=exc.findings), 422
+    except PermissionDenied as exc:
+        if not permissions.can_edit(viewer(), lesson):
+            raise
+        return _form_page(form, lesson=lesson, errors=[FieldError("status", exc.message)]), 403
+    _flash_findings(result.findings)
     if result.changed:
         flash(f"Opgeslagen als revisie {result.revision.number}.", "success")
     else:
         flash("Er was niets gewijzigd; geen nieuwe revisie.", "info")
     return redirect(url_for("lessons.view", slug=slug))
+
+
+def _flash_findings(findings: list[Any]) -> None:
+    """A draft may hold possible personal data; say what, so it is removed before publishing."""
+    for finding in findings:
+        flash(
+            f"Mogelijk persoonsgegeven in {finding.field}: {finding.label} '{finding.text}'. "
+            "Haal het weg voordat u publiceert.",
+            "warning",
+        )
 
 
 def _base_revision(form: LessonForm | RevertForm) -> int:
@@ -178,6 +208,7 @@ def _form_page(
     is_new: bool = False,
     errors: list[FieldError] | None = None,
     preview: str | None = None,
+    findings: list[Any] | None = None,
 ) -> str:
     field_errors = {e.field: e.message for e in errors or []}
     return render_template(
@@ -186,6 +217,7 @@ def _form_page(
         lesson=lesson,
         is_new=is_new,
         field_errors=field_errors,
+        findings=findings or [],
         preview=rendering.as_markup(preview) if preview is not None else None,
         municipality_names=_municipality_names(),
     )
@@ -250,7 +282,7 @@ def history(slug: str) -> str:
         "lessons/history.html",
         lesson=lesson,
         revisions=lessons.revisions(lesson),
-        can_edit=permissions.can_write(user),
+        can_edit=permissions.can_edit(user, lesson),
         revert_form=RevertForm(),
     )
 

@@ -1,0 +1,115 @@
+"""Curated collections (dossiers): a title, an introduction in Markdown, an ordered list of
+lessons. Curators make them; everyone reads them (only the lessons they may see)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wiki.extensions import db
+from wiki.models import Collection, CollectionItem, Lesson, User, utcnow
+from wiki.services import audit, lessons, permissions, privacy
+from wiki.services.errors import (
+    FieldError,
+    NotFound,
+    PersonalDataFound,
+    SlugTaken,
+    ValidationFailed,
+)
+from wiki.services.validation import RESERVED_SLUGS, slugify
+
+MAX_INTRODUCTION = 20_000
+
+
+def all_collections() -> list[Collection]:
+    return list(db.session.execute(select(Collection).order_by(Collection.title)).scalars())
+
+
+def get(slug: str) -> Collection:
+    found = db.session.execute(
+        select(Collection).where(Collection.slug == slug)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"dossier '{slug}' bestaat niet")
+    return found
+
+
+def visible_lessons(collection: Collection, viewer: User | None) -> list[Lesson]:
+    """The collection's lessons in order, leaving out those the viewer may not see."""
+    return [i.lesson for i in collection.items if permissions.can_view(viewer, i.lesson)]
+
+
+def introduction_html(collection: Collection) -> str:
+    return lessons.render_body(collection.introduction).html
+
+
+def _checked(
+    title: str, introduction: str, lesson_slugs: list[str]
+) -> tuple[str, str, list[Lesson]]:
+    errors = []
+    title = (title or "").strip()
+    introduction = (introduction or "").replace("\r\n", "\n").strip()
+    if not title:
+        errors.append(FieldError("title", "een titel is verplicht"))
+    elif len(title) > 200:
+        errors.append(FieldError("title", "maximaal 200 tekens"))
+    if len(introduction) > MAX_INTRODUCTION:
+        errors.append(FieldError("introduction", f"maximaal {MAX_INTRODUCTION} tekens"))
+    found: list[Lesson] = []
+    seen: set[str] = set()
+    for slug in lesson_slugs:
+        slug = slug.strip()
+        if not slug or slug in seen:
+            continue
+        seen.add(slug)
+        lesson = lessons.find(slug)
+        if lesson is None:
+            errors.append(FieldError("lessons", f"les '{slug}' bestaat niet"))
+        else:
+            found.append(lesson)
+    if errors:
+        raise ValidationFailed(errors)
+    findings = privacy.scan_fields({"title": title, "introduction": introduction})
+    if findings:
+        raise PersonalDataFound(findings)
+    return title, introduction, found
+
+
+def create(
+    curator: User | None, title: str, introduction: str, lesson_slugs: list[str]
+) -> Collection:
+    user = permissions.require_curator(curator, "dossiers te maken")
+    title, introduction, found = _checked(title, introduction, lesson_slugs)
+    slug = slugify(title)
+    if not slug or slug in RESERVED_SLUGS:
+        raise ValidationFailed([FieldError("title", "kies een titel met letters of cijfers")])
+    collection = Collection(slug=slug, title=title, introduction=introduction, curator_id=user.id)
+    collection.items = [CollectionItem(lesson=lesson, position=n) for n, lesson in enumerate(found)]
+    db.session.add(collection)
+    audit.record(user, "collection.create", f"collection:{slug}", lessons=len(found))
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise SlugTaken(f"er bestaat al een dossier met slug '{slug}'") from exc
+    return collection
+
+
+def update(
+    slug: str, curator: User | None, title: str, introduction: str, lesson_slugs: list[str]
+) -> Collection:
+    """Replace title, introduction and the ordered list (the slug stays: links depend on it)."""
+    user = permissions.require_curator(curator, "dossiers te bewerken")
+    collection = get(slug)
+    title, introduction, found = _checked(title, introduction, lesson_slugs)
+    collection.title = title
+    collection.introduction = introduction
+    collection.items.clear()
+    db.session.flush()
+    collection.items.extend(
+        CollectionItem(lesson=lesson, position=n) for n, lesson in enumerate(found)
+    )
+    collection.updated_at = utcnow()
+    audit.record(user, "collection.update", f"collection:{slug}", lessons=len(found))
+    db.session.commit()
+    return collection

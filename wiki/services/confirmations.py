@@ -1,0 +1,118 @@
+"""Confirmations across municipalities: "werkte ook bij ons", "werkte deels", "werkte niet".
+
+The evidence that makes a lesson generic: counted on the lesson (for search and sorting),
+listed by municipality and province, and a generic lesson that did not work elsewhere is
+flagged for curators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wiki.extensions import db
+from wiki.models import Confirmation, Lesson, User
+from wiki.services import audit, indexing, lessons, permissions, privacy
+from wiki.services.errors import (
+    AlreadyRecorded,
+    FieldError,
+    PermissionDenied,
+    PersonalDataFound,
+    ValidationFailed,
+)
+from wiki.vocabulary import CONFIRMATION_RESULTS
+
+MAX_NOTE = 1000
+COUNTED = ("worked", "partly")  # what counts as a confirmation in search and sorting
+
+
+def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
+    """Record another municipality's experience with a published lesson."""
+    user = permissions.require_writer(actor)
+    lesson = lessons.get(slug, user)
+    if lesson.status != "published":
+        raise PermissionDenied("alleen gepubliceerde lessen kunnen worden bevestigd")
+    if user.municipality_id is None:
+        raise PermissionDenied("alleen auteurs die bij een gemeente horen kunnen bevestigen")
+    if user.municipality_id == lesson.municipality_id:
+        raise PermissionDenied("een les bevestigen kan alleen vanuit een andere gemeente")
+    errors = []
+    if result not in CONFIRMATION_RESULTS:
+        options = ", ".join(CONFIRMATION_RESULTS)
+        errors.append(FieldError("result", f"kies een van: {options}"))
+    note = (note or "").strip()
+    if not note:
+        errors.append(FieldError("note", "beschrijf kort de context bij u"))
+    elif len(note) > MAX_NOTE:
+        errors.append(FieldError("note", f"maximaal {MAX_NOTE} tekens"))
+    if errors:
+        raise ValidationFailed(errors)
+    findings = privacy.scan(note, field="note")
+    if findings:
+        raise PersonalDataFound(findings)
+    confirmation = Confirmation(
+        lesson_id=lesson.id,
+        user_id=user.id,
+        municipality_id=user.municipality_id,
+        result=result,
+        note=note,
+    )
+    db.session.add(confirmation)
+    if result in COUNTED:
+        lesson.confirmation_count += 1
+    else:
+        lesson.contradiction_count += 1
+    audit.record(user, "confirmation.create", f"lesson:{slug}", result=result)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise AlreadyRecorded("u hebt uw ervaring met deze les al vastgelegd") from exc
+    indexing.lessons_saved([lesson.id])  # the confirmation count is searchable
+    return confirmation
+
+
+@dataclass
+class Summary:
+    """What a lesson page shows: counts per result and the list by province."""
+
+    counts: dict[str, int]
+    by_province: dict[str, list[Confirmation]]
+    items: list[Confirmation]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+
+def of(lesson: Lesson) -> Summary:
+    items = list(
+        db.session.execute(
+            select(Confirmation)
+            .where(Confirmation.lesson_id == lesson.id)
+            .order_by(Confirmation.created_at)
+        ).scalars()
+    )
+    counts = {result: 0 for result in CONFIRMATION_RESULTS}
+    by_province: dict[str, list[Confirmation]] = {}
+    for item in items:
+        counts[item.result] += 1
+        by_province.setdefault(item.municipality.province, []).append(item)
+    return Summary(counts, dict(sorted(by_province.items())), items)
+
+
+def contradicted(lesson: Lesson) -> bool:
+    """A generic lesson reported as not working elsewhere: curators look again."""
+    return lesson.type == "generic" and lesson.contradiction_count > 0
+
+
+def as_dict(confirmation: Confirmation) -> dict[str, object]:
+    return {
+        "result": confirmation.result,
+        "note": confirmation.note,
+        "municipality": confirmation.municipality.name,
+        "province": confirmation.municipality.province,
+        "created_at": confirmation.created_at.isoformat(),
+    }

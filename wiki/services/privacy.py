@@ -1,0 +1,618 @@
+"""The privacy guard: lessons must not contain personal data about clients (AVG/GDPR).
+
+Two kinds of detection, combined into one list of findings per scanned field:
+
+- exact checks, cheap and always on: BSN (eleven-test), IBAN (mod-97), e-mail addresses,
+  valid Dutch phone numbers and dates next to a birth keyword;
+- person names and street addresses with a house number, found by the `deduce` library
+  (Dutch de-identification). Deduce is built for medical notes and flags many things a
+  lesson legitimately mentions (teams, municipalities, "Steunpunt Mantelzorg Zwolle"), so
+  its person annotations are filtered: a name must have an *anchor* (a title, an initial, or
+  a known first name or surname that is not part of a place or institution name) and must
+  not be, or follow, an organisation word. Plain place names are never findings.
+
+Deduce is heavy: its lookup tries are a 77 MB pickle that unpickles into about 1.1 GB and
+takes a couple of seconds to load (the first load after an install builds the pickle, which
+takes about a minute). So it is loaded once per process, lazily and behind a lock, never at
+import time: page views do not scan and must never wait for it. The server calls `warm()`
+from a background thread at start-up; see `_load_engine` for what that does to the garbage
+collector. Scanning is thread-safe once loaded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import functools
+import gc
+import importlib
+import logging
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+from stdnum import iban as stdnum_iban
+from stdnum.nl import bsn as stdnum_bsn
+
+from wiki.services.municipalities import name_key, read_data_file
+
+KINDS: dict[str, str] = {
+    "name": "persoonsnaam",
+    "bsn": "BSN",
+    "email": "e-mailadres",
+    "phone": "telefoonnummer",
+    "iban": "IBAN",
+    "address": "adres",
+    "birthdate": "geboortedatum",
+}
+
+# When two findings overlap the more specific one wins: a phone-number or name match inside
+# an IBAN or an e-mail address is the same piece of data, reported once.
+_PRIORITY = {"iban": 0, "bsn": 1, "email": 2, "phone": 3, "birthdate": 4, "address": 5, "name": 6}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of personal data found in a field; offsets index that field's text."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    field: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape used in the API's 422 `personal-data` answer."""
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "start": int(self.start),  # deduce hands out numpy integers
+            "end": int(self.end),
+            "field": self.field,
+        }
+
+    @property
+    def label(self) -> str:
+        """The Dutch name of the kind, for messages in the user interface."""
+        return KINDS.get(self.kind, self.kind)
+
+
+def scan(text: str, field: str = "body") -> list[Finding]:
+    """All personal data in one text, sorted by position. Loads deduce on first use."""
+    return _scan(text, field, _lowercase_words(text))
+
+
+def scan_fields(fields: Mapping[str, str | None]) -> list[Finding]:
+    """Scan several named fields (empty ones are skipped); findings in field order.
+
+    The fields share one vocabulary, so a word written in lower case anywhere in the lesson
+    ("de buddy") is not taken for a name where it starts a sentence ("Buddy's stopten").
+    """
+    present = {name: text for name, text in fields.items() if text and text.strip()}
+    vocabulary = _lowercase_words(*present.values())
+    findings: list[Finding] = []
+    for name, text in present.items():
+        findings.extend(_scan(text, name, vocabulary))
+    return findings
+
+
+def warm() -> None:
+    """Load deduce now, so the first save does not wait for it. Idempotent and thread-safe."""
+    _engine()
+
+
+def _scan(text: str, field: str, vocabulary: frozenset[str]) -> list[Finding]:
+    spans: list[tuple[str, int, int]] = [
+        *_ibans(text),
+        *_bsns(text),
+        *_emails(text),
+        *_phones(text),
+        *_birthdates(text),
+    ]
+    spans.extend(_engine().names_and_addresses(text, vocabulary))
+    kept: list[tuple[str, int, int]] = []
+    for kind, start, end in sorted(spans, key=lambda s: (_PRIORITY[s[0]], s[1])):
+        if all(end <= s or start >= e for _, s, e in kept):
+            kept.append((kind, start, end))
+    return [
+        Finding(kind=kind, text=text[start:end], start=start, end=end, field=field)
+        for kind, start, end in sorted(kept, key=lambda s: (s[1], s[2]))
+    ]
+
+
+def _lowercase_words(*texts: str) -> frozenset[str]:
+    return frozenset(w for t in texts for w in re.findall(r"[^\W\d_]{2,}", t) if w.islower())
+
+
+# ---------------------------------------------------------------------------------------
+# Exact checks
+
+_IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}(?=[ ]?[A-Z0-9])", re.IGNORECASE)
+_IBAN_BODY = re.compile(r"(?:[ ]?[A-Z0-9]){1,30}", re.IGNORECASE)
+
+
+def _ibans(text: str) -> Iterable[tuple[str, int, int]]:
+    """IBANs with or without spaces. The regex over-reaches into following words ("... 00
+    voor"), so the longest prefix that ends on a word boundary and passes mod-97 is taken."""
+    position = 0
+    while match := _IBAN_START.search(text, position):
+        body = _IBAN_BODY.match(text, match.end())
+        end_max = body.end() if body else match.end()
+        found = None
+        for end in range(end_max, match.end(), -1):
+            if text[end - 1] == " " or (end < len(text) and text[end].isalnum()):
+                continue
+            if stdnum_iban.is_valid(text[match.start() : end]):
+                found = end
+                break
+        if found is not None:
+            yield "iban", match.start(), found
+            position = found
+        else:
+            position = match.start() + 1
+
+
+# Nine digits, plain or in the usual groupings (1234.56.782, 123 456 782). Three-three-three
+# with dots is left out on purpose: that is how amounts are written (€ 123.456.782).
+_BSN = re.compile(r"(?<![\d.,/-])(\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})(?![\d]|[.,]\d)")
+# Eight digits are a BSN only next to the word: stdnum pads them with a zero, but plain
+# eight-digit numbers are far more often KvK or file numbers, and 1 in 11 passes the test.
+_BSN8 = re.compile(
+    r"\b(?:bsn|burgerservicenummer|sofi-?nummer)\b\W{0,3}(?:nummer\W{0,3})?(\d{8})(?![\d]|[.,]\d)",
+    re.IGNORECASE,
+)
+
+
+def _bsns(text: str) -> Iterable[tuple[str, int, int]]:
+    """Numbers that pass the BSN eleven-test (stdnum); other nine-digit numbers are not."""
+    for match in _BSN.finditer(text):
+        if stdnum_bsn.is_valid(match.group(1)):
+            yield "bsn", match.start(1), match.end(1)
+    for match in _BSN8.finditer(text):
+        if stdnum_bsn.is_valid(match.group(1)):
+            yield "bsn", match.start(1), match.end(1)
+
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\w-])"
+)
+
+
+def _emails(text: str) -> Iterable[tuple[str, int, int]]:
+    for match in _EMAIL.finditer(text):
+        yield "email", match.start(), match.end()
+
+
+def _phones(text: str) -> Iterable[tuple[str, int, int]]:
+    """Valid Dutch (or +-prefixed foreign) numbers; counts and years never validate."""
+    for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+        yield "phone", match.start, match.end
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("januari", "jan"),
+            ("februari", "feb", "febr"),
+            ("maart", "mrt", "mar"),
+            ("april", "apr"),
+            ("mei",),
+            ("juni", "jun"),
+            ("juli", "jul"),
+            ("augustus", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "okt", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE = (
+    r"(?P<d1>\d{1,2})(?P<sep>[-/.])(?P<m1>\d{1,2})(?P=sep)(?P<y1>\d{4}|\d{2})(?!\d)"
+    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH_NAMES})\.?\s+(?P<y2>\d{{4}})(?!\d)"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{1,2})-(?P<d3>\d{1,2})(?!\d)"
+)
+# A birth keyword, then up to 30 characters within the sentence, then the date: "geboren
+# op 3 maart 1984", "geb. 03-03-1984", "geboortedatum: 1984-03-03".
+_BIRTHDATE = re.compile(
+    r"\b(?:geboren|geboortedatum|geboortedag|geboorte\s+datum|geb\.|geb\b)"
+    rf"[^\n.!?]{{0,30}}?\b(?P<date>{_DATE})",
+    re.IGNORECASE,
+)
+
+
+def _birthdates(text: str) -> Iterable[tuple[str, int, int]]:
+    """Real calendar dates after a birth keyword; a bare year ("geboren in 1984") is not."""
+    for match in _BIRTHDATE.finditer(text):
+        g = match.groupdict()
+        day, month, year = (
+            (g["d1"], g["m1"], g["y1"])
+            if g["d1"]
+            else (g["d2"], str(_MONTHS[g["m2"].lower()]), g["y2"])
+            if g["d2"]
+            else (g["d3"], g["m3"], g["y3"])
+        )
+        full_year = int(year) if len(year) == 4 else 1900 + int(year)
+        try:
+            datetime.date(full_year, int(month), int(day))
+        except ValueError:
+            continue
+        yield "birthdate", match.start("date"), match.end("date")
+
+
+# ---------------------------------------------------------------------------------------
+# Names and addresses (deduce)
+
+_PERSON_TAGS = frozenset({"persoon", "patient"})
+# Deduce's place and institution annotations; a name token inside one is not a name anchor.
+_PLACE_TAGS = frozenset({"locatie", "ziekenhuis", "zorginstelling"})
+# Deduce processors we do not need: our own exact checks (stdnum, phonenumbers) replace
+# them, and the redactor only builds the redacted text.
+_DISABLED = frozenset(
+    {"dates", "ages", "identifiers", "phone_numbers", "email_addresses", "urls", "redactor"}
+)
+# Deduce merges adjacent annotations across ". ", which glues a real name to an organisation
+# in the previous sentence ("... Noord-Holland. Ahmed Yilmaz"); each is judged on its own.
+_POST_DISABLED = frozenset({"merge_adjacent_annotations", "redactor"})
+
+# Titles that make the next word a person ("mevrouw Emmen" is a person, "Emmen" is a place).
+_TITLES = frozenset(
+    "mevrouw mevr mw mej meneer mijnheer heer dhr dr drs ir ing mr prof collega".split()
+)
+# Words that begin or are part of an organisation's name. A person annotation containing one,
+# or following one ("Stichting Vrienden van Jan", "Team Buurtsportcoaches Eindhoven"), is
+# an organisation. Kept to words that are not Dutch surnames.
+_ORG_WORDS = frozenset(
+    """
+    gemeente gemeenten ggd ggz stichting vereniging team teams wijkteam wijkteams buurtteam
+    jeugdteam steunpunt bureau organisatie welzijnsorganisatie netwerk programma platform
+    centrum coöperatie cooperatie groep zorggroep regiegroep afdeling dienst provincie
+    ministerie regio bibliotheek school praktijk huisartsenpraktijk instituut universiteit
+    hogeschool academie werkplaats fonds raad college loket kantoor bv nv vof coalitie
+    alliantie consortium veiligheidshuis taalhuis buurthuis wijkhuis logeerhuis ziekenhuis
+    verpleeghuis corporatie woningcorporatie kerk parochie moskee omroep krant
+    vrijwilligerscentrale welzijn sociaal maatschappelijk regionaal partners advies
+    consultancy holding
+    """.split()
+)
+# Compound endings of organisation words ("Werkgeversservicepunt", "Jeugdhulp",
+# "Minimabeleid"). No Dutch surname ends in these; "-huis" is left out (Nijhuis, Veldhuis).
+_ORG_SUFFIXES = (
+    "team",
+    "teams",
+    "punt",
+    "bureau",
+    "organisatie",
+    "centrale",
+    "centrum",
+    "loket",
+    "stichting",
+    "vereniging",
+    "beleid",
+    "hulp",
+    "zorg",
+    "dienst",
+    "groep",
+    "netwerk",
+    "programma",
+    "platform",
+    "werkplaats",
+    "instituut",
+    "coach",
+    "coaches",
+    "corporatie",
+    "fonds",
+    "school",
+)
+# Small words that may stand inside an organisation's name between the organisation word and
+# the flagged "name" ("Stichting Vrienden van Jan", "Zorg- en Veiligheidshuis").
+_CONNECTORS = frozenset("van de der den het voor en 't op aan in te & -".split())
+# A street (any word) followed by a house number with an optional letter or addition.
+_HOUSE_NUMBER = re.compile(r"[^\W\d_]{2,}\.?\s+(\d{1,4})(?:\s?[a-zA-Z]\b|-\d{1,4})?(?!\d)")
+
+
+def _is_org_word(word: str) -> bool:
+    w = word.strip(".,;:'’\"*_()[]").casefold()
+    if w in _ORG_WORDS:
+        return True
+    return any(w.endswith(s) and len(w) > len(s) + 2 for s in _ORG_SUFFIXES)
+
+
+def _word_keys(text: str) -> tuple[str, ...]:
+    return tuple(k for k in (name_key(w) for w in re.split(r"[\s-]+", text)) if k)
+
+
+@functools.cache
+def _municipality_names() -> frozenset[tuple[str, ...]]:
+    """Every municipality name and alias as word keys: ("den", "bosch"), ("bergen", "nh"),
+    and without the bracketed province ("bergen",), as it is written in running text."""
+    names: set[tuple[str, ...]] = set()
+    for record in read_data_file():
+        for name in (record.name, *record.aliases):
+            for variant in (name, re.sub(r"\s*\(.*?\)", "", name)):
+                if words := _word_keys(variant):
+                    names.add(words)
+    return frozenset(names)
+
+
+def _within_municipality_name(text: str) -> bool:
+    """True for "Den Bosch", "Bosch", "Súdwest-Fryslân": the words are (part of) a name."""
+    words = _word_keys(text)
+    n = len(words)
+    return n > 0 and any(
+        name[i : i + n] == words for name in _municipality_names() for i in range(len(name) - n + 1)
+    )
+
+
+@functools.cache
+def _municipality_names_by_first_word() -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for name in _municipality_names():
+        index.setdefault(name[0], []).append(name)
+    return {first: tuple(names) for first, names in index.items()}
+
+
+def _municipality_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Character spans of complete municipality names around text[start:end].
+
+    Looks a few words beyond the annotation, because deduce may flag only the start of a
+    name ("Vanuit |Berg| en Dal"), and works on words rather than deduce's tokens, which
+    merge "Van De" in "Van De Bilt". "Berg" in "van den Berg" is not covered.
+    """
+    low, high = max(0, start - 60), min(len(text), end + 60)
+    words = [
+        (m.start() + low, m.end() + low, key)
+        for m in re.finditer(r"[^\s\-–]+", text[low:high])
+        if (key := name_key(m.group()))
+    ]
+    keys = [w[2] for w in words]
+    index = _municipality_names_by_first_word()
+    spans = []
+    for i, key in enumerate(keys):
+        for name in index.get(key, ()):
+            if tuple(keys[i : i + len(name)]) == name:
+                spans.append((words[i][0], words[i + len(name) - 1][1]))
+    return spans
+
+
+class _Engine:
+    """The loaded deduce instance plus the lookup lists used to judge its annotations."""
+
+    def __init__(self, deduce: Any) -> None:
+        self.deduce = deduce
+        structs = deduce.lookup_structs
+        self.first_name = structs["first_name"]
+        self.surname = structs["surname"]
+        self.interfix_surname = structs["interfix_surname"]
+        self.interfix = structs["interfix"]
+        self.whitelist = structs["whitelist"]
+        # Deduce's whitelist leaves out common words that are also surnames ("pas", "bakker");
+        # for a lone capitalised word those are exactly the ones that mislead.
+        self.common_words = frozenset(structs["common_word"]) | frozenset(structs["stop_word"])
+        self.document_class: Any = importlib.import_module("docdeid").Document
+        self.post_processing = deduce.processors["post_processing"]
+
+    def names_and_addresses(
+        self, text: str, vocabulary: frozenset[str]
+    ) -> list[tuple[str, int, int]]:
+        if not text.strip():
+            return []
+        doc = self.document_class(text, tokenizers=self.deduce.tokenizers)
+        self.deduce.processors.process(doc, disabled=set(_DISABLED))
+        places = sorted((a.start_char, a.end_char) for a in doc.annotations if a.tag in _PLACE_TAGS)
+        self.post_processing.process(doc, disabled=set(_POST_DISABLED))
+        tokens = [(t.start_char, t.end_char, t.text) for t in doc.get_tokens() if t.text.strip()]
+        starts = [t[0] for t in tokens]
+        found: list[tuple[str, int, int]] = []
+        for a in doc.annotations:
+            if a.tag in _PERSON_TAGS:
+                for s, e in _sentence_parts(text, a.start_char, a.end_char):
+                    if self._is_name(text, s, e, tokens, starts, places, vocabulary):
+                        found.append(("name", s, e))
+            elif a.tag == "locatie" and _is_street_address(a.text):
+                found.append(("address", a.start_char, a.end_char))
+        return found
+
+    def _is_name(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        tokens: Sequence[tuple[int, int, str]],
+        starts: Sequence[int],
+        places: Sequence[tuple[int, int]],
+        vocabulary: frozenset[str],
+    ) -> bool:
+        """Whether deduce's person annotation text[start:end] looks like a real person.
+
+        It needs an anchor: a title, an initial, or a known first name or surname that is not
+        part of a place, an institution or a municipality's name.
+        """
+        words = [
+            t for t in tokens[bisect.bisect_left(starts, start) :] if t[1] <= end and name_key(t[2])
+        ]
+        if not words or _within_municipality_name(text[start:end]):
+            return False
+        if any(_is_org_word(w) for _, _, w in words):
+            return False
+        if _follows_org_word(text, start) or _ORG_AFTER.match(text, end):
+            return False
+        municipalities = _municipality_spans(text, start, end)
+        anchors = []
+        for i, (s, e, word) in enumerate(words):
+            bare = word.rstrip(".")
+            if bare.casefold() in _TITLES or (
+                re.fullmatch(r"[A-Z]\.?", word) and i < len(words) - 1
+            ):
+                anchors.append(word)
+                continue
+            if any(ms < e and me > s for ms, me in municipalities):
+                continue  # "de wethouder van Aalten", "Van Assen tot Groningen"
+            after_interfix = i > 0 and words[i - 1][2] in self.interfix
+            covering = [p for p in places if p[0] <= s and p[1] >= e]
+            if covering and not (
+                after_interfix
+                and all(p[0] >= s for p in covering)
+                and (i > 1 or words[0][2][:1].isupper())
+            ):
+                # A place or institution ("Rijk van Nijmegen", "wethouder van Vries"); a
+                # village after a name's interfix is a surname ("Piet de Vries", "De Boer").
+                continue
+            if bare.casefold() in self.whitelist:
+                continue
+            known = [bare] in self.first_name or [bare] in self.surname
+            if known or (after_interfix and bare in self.interfix_surname):
+                anchors.append(word)
+        if not anchors:
+            return False
+        if len(words) == 1:
+            lone = words[0][2]
+            if lone.casefold() in vocabulary or lone.casefold() in self.common_words:
+                return False  # "Pas als ...", "Levering van ..." while the lesson says "levering"
+            if (
+                _at_sentence_start(text, start)
+                and [lone] not in self.first_name
+                and not _AGE_AFTER.match(text, end)
+            ):
+                # Many Dutch surnames are nouns (Levering, Post, Visser); at the start of a
+                # sentence the capital says nothing, and a bare surname is weak evidence.
+                return False
+        return True
+
+
+# "Jansen (45) had schulden": an age right after a bare surname makes it a person.
+_AGE_AFTER = re.compile(r"\s*\(\d{1,3}(?:\s*jaar)?\)")
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    """Whether `start` begins a sentence, line, list item or heading (Markdown aware)."""
+    before = text[max(0, start - 40) : start].rstrip(" \t*_#>+-\"'(")
+    before = re.sub(r"\d+[.)]$", "", before).rstrip(" \t")
+    return (start <= 40 and not before) or (bool(before) and before[-1] in ".!?:;\n")
+
+
+# A firm named after people: "Van Dam & Partners", "Bakker B.V.", "Jansen Advies".
+_ORG_AFTER = re.compile(
+    r"[ \t]*(?:&|\+|(?:b\.?v|n\.?v|v\.?o\.?f)\b\.?|(?:partners|advies|consultancy|holding)\b)",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"(?P<word>[^\s.!?;:]*)[.!?;:]+\s+|\s*\n\s*")
+
+
+def _sentence_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a person annotation where a sentence ends inside it.
+
+    Deduce's name context reaches over ". " ("... Kop van Noord-Holland. Ahmed Yilmaz"); an
+    initial or a title ("J. de Boer", "mw. Bakker") is not a sentence end.
+    """
+    parts: list[tuple[int, int]] = []
+    begin = start
+    for match in _SENTENCE_BREAK.finditer(text, start, end):
+        word = match.group("word")
+        if word is not None and (len(word) == 1 or word.casefold() in _TITLES):
+            continue
+        parts.append((begin, match.start() + (len(word) if word else 0)))
+        begin = match.end()
+    parts.append((begin, end))
+    return [(s, e) for s, e in parts if e > s]
+
+
+def _follows_org_word(text: str, start: int) -> bool:
+    """Whether the words before `start` (same sentence) are an organisation's name so far.
+
+    Walks back over capitalised words and connectors: "Stichting Vrienden van |Jan",
+    "Gemeente |Emmen". With a connector in between, the organisation word must be
+    capitalised, so "het wijkteam van |Piet Jansen" still counts as a person.
+    """
+    before = text[max(0, start - 120) : start]
+    words = before.split()
+    if before and not before[-1].isspace():
+        words = words[:-1]  # a word glued to the name is part of the name, not before it
+    connector_seen = False
+    for word in reversed(words[-8:]):
+        if word[-1] in ".,;:!?)" and not re.fullmatch(r"[A-Z]\.", word):
+            return False
+        if _is_org_word(word):
+            return not connector_seen or word[:1].isupper()
+        bare = word.strip("*_([\"'")
+        if bare.casefold() in _CONNECTORS or bare.endswith("-"):
+            connector_seen = True
+        elif not bare[:1].isupper():
+            return False
+    return False
+
+
+def _is_street_address(location: str) -> bool:
+    """A deduce location with a house number ("Kerkstraat 12", "Dorpsstraat 4a").
+
+    Not a P.O. box, and not a street-like word before a year ("Herfst 2023", "Zomerfeest
+    2024" match deduce's street pattern).
+    """
+    if location.casefold().startswith("postbus"):
+        return False
+    for match in _HOUSE_NUMBER.finditer(location):
+        number = match.group(1)
+        if not (len(number) == 4 and number[:2] in ("19", "20")):
+            return True
+    return False
+
+
+_engine_lock = threading.Lock()
+_engine_instance: _Engine | None = None
+
+
+def _engine() -> _Engine:
+    """The process-wide deduce engine, loaded on first use (double-checked under a lock)."""
+    global _engine_instance
+    engine = _engine_instance
+    if engine is None:
+        with _engine_lock:
+            if _engine_instance is None:
+                _engine_instance = _load_engine()
+            engine = _engine_instance
+    return engine
+
+
+def _load_engine() -> _Engine:
+    """Load deduce with the cyclic garbage collector paused, then freeze what it loaded.
+
+    Deduce's lookup tries are about 4.6 million objects (some 1.1 GB). While they are being
+    unpickled, the collector keeps scanning the growing heap, stalling every thread, page
+    views included, for up to a second at a time; once they are loaded, each full collection
+    takes about 3 s, and one more runs at interpreter exit (10 s). These objects live as
+    long as the process, so `gc.freeze()` moves them out of the collector's sight for good.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Engine(_import_deduce().Deduce())
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _import_deduce() -> Any:
+    """Import deduce without its side effect on logging.
+
+    deduce 3.0 calls `logging.basicConfig(stream=sys.stdout, level=logging.DEBUG)` when it is
+    imported, which would make the whole application log at DEBUG level to stdout. Whatever
+    it adds to the root logger is taken off again and the level restored.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        return importlib.import_module("deduce")
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)

@@ -1,0 +1,359 @@
+"""Curation and trust pages: workflow buttons, reviews, reclassification, confirmations,
+comments, privacy overrides, the curator's queue, collections and the audit log.
+
+Views parse the form, call one service and redirect back; the rules live in the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from wiki import rendering
+from wiki.models import Lesson, User
+from wiki.services import (
+    audit,
+    collections,
+    comments,
+    confirmations,
+    curation,
+    permissions,
+)
+from wiki.services.errors import DomainError, EditConflict, PersonalDataFound, ValidationFailed
+from wiki.vocabulary import STATUSES
+from wiki.web import viewer
+from wiki.web.forms import (
+    CollectionForm,
+    CommentForm,
+    ConfirmationForm,
+    OverrideForm,
+    ReclassifyForm,
+    ReviewForm,
+    StatusForm,
+)
+
+bp = Blueprint("curation", __name__)
+
+
+def trust_context(lesson: Lesson, user: User | None) -> dict[str, Any]:
+    """Everything the lesson page shows about review, confirmations and discussion."""
+    can_edit = permissions.can_edit(user, lesson)
+    curator = permissions.is_curator(user)
+    can_confirm = (
+        permissions.can_write(user)
+        and user is not None
+        and user.municipality_id is not None
+        and user.municipality_id != lesson.municipality_id
+        and lesson.status == "published"
+    )
+    return {
+        "can_edit": can_edit,
+        "is_curator": curator,
+        "review_state": curation.review_state(lesson),
+        "reclassifications": curation.reclassifications(lesson),
+        "confirmations": confirmations.of(lesson),
+        "contradicted": confirmations.contradicted(lesson),
+        "comments": comments.of(lesson),
+        "status_targets": _status_targets(lesson, user) if can_edit else [],
+        "status_form": StatusForm(),
+        "review_form": ReviewForm() if curator else None,
+        "reclassify_form": ReclassifyForm() if curator else None,
+        "confirmation_form": ConfirmationForm() if can_confirm else None,
+        "comment_form": CommentForm() if user is not None else None,
+        "overrides": curation.overrides(lesson) if curator or can_edit else [],
+    }
+
+
+def _status_targets(lesson: Lesson, user: User | None) -> list[tuple[str, str]]:
+    """The status buttons this user gets: (status, label)."""
+    labels = {
+        "in-review": "Ter beoordeling aanbieden",
+        "published": "Publiceren",
+        "draft": "Terug naar concept",
+        "archived": "Archiveren",
+    }
+    targets = []
+    for status in STATUSES:
+        if status == lesson.status:
+            continue
+        if status == "published" and not permissions.is_curator(user):
+            if permissions.review_required() and lesson.status != "published":
+                continue
+        targets.append((status, labels[status]))
+    return targets
+
+
+def _back(slug: str) -> WerkzeugResponse:
+    return redirect(url_for("lessons.view", slug=slug))
+
+
+def _login_first() -> WerkzeugResponse | None:
+    if viewer() is None:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    return None
+
+
+def _flash_error(error: DomainError) -> None:
+    if isinstance(error, ValidationFailed):
+        for e in error.errors:
+            flash(f"{e.field}: {e.message}", "error")
+    elif isinstance(error, PersonalDataFound):
+        flash("Niet opgeslagen: " + error.message, "error")
+    else:
+        flash(error.message, "error")
+
+
+def _base(form: Any) -> int:
+    raw = (form.base_revision.data or "").strip()
+    if not raw.isdigit():
+        abort(400, "base_revision ontbreekt")
+    return int(raw)
+
+
+def _run(slug: str, action: Any, done: str) -> WerkzeugResponse:
+    """Run a service call for a lesson form; conflicts and refusals come back as messages.
+
+    Permission refusals (403) and missing lessons (404) are raised, not flashed: the
+    error pages say so with the right status.
+    """
+    try:
+        action()
+    except EditConflict:
+        flash(
+            "Iemand heeft de les intussen gewijzigd; bekijk de nieuwe versie en probeer opnieuw.",
+            "error",
+        )
+        return _back(slug)
+    except (ValidationFailed, PersonalDataFound) as exc:
+        _flash_error(exc)
+        return _back(slug)
+    flash(done, "success")
+    return _back(slug)
+
+
+@bp.post("/lessons/<slug>/status")
+def change_status(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status = form.status.data or ""
+    return _run(
+        slug,
+        lambda: curation.set_status(slug, status, _base(form), viewer(), form.note.data or ""),
+        f"Status gewijzigd: {STATUSES.get(status, status)}.",
+    )
+
+
+@bp.post("/lessons/<slug>/endorse")
+def endorse(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = permissions.require_curator(viewer(), "lessen te beoordelen")
+    return _run(
+        slug,
+        lambda: curation.endorse(slug, _base(form), user, form.note.data or ""),
+        "Beoordeeld: de les draagt nu uw beoordeling.",
+    )
+
+
+@bp.post("/lessons/<slug>/return")
+def return_to_author(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = permissions.require_curator(viewer(), "lessen terug te sturen")
+    return _run(
+        slug,
+        lambda: curation.return_to_author(slug, _base(form), user, form.note.data or ""),
+        "De les is met uw opmerkingen teruggestuurd naar de auteur.",
+    )
+
+
+@bp.post("/lessons/<slug>/reclassify")
+def reclassify(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    form = ReclassifyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = permissions.require_curator(viewer(), "lessen te herclassificeren")
+    return _run(
+        slug,
+        lambda: curation.reclassify(
+            slug,
+            _base(form),
+            user,
+            form.to_type.data or "",
+            form.reason.data or "",
+            form.context.data,
+        ),
+        "De les is hergeclassificeerd; de reden staat bij de les.",
+    )
+
+
+@bp.post("/lessons/<slug>/confirmations")
+def confirm(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    form = ConfirmationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _run(
+        slug,
+        lambda: confirmations.add(slug, viewer(), form.result.data or "", form.note.data or ""),
+        "Dank u: uw ervaring staat bij de les.",
+    )
+
+
+@bp.post("/lessons/<slug>/comments")
+def comment(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _run(
+        slug,
+        lambda: comments.add(slug, viewer(), form.body.data or ""),
+        "Uw reactie is geplaatst.",
+    )
+
+
+@bp.post("/lessons/<slug>/privacy-override")
+def privacy_override(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    form = OverrideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = permissions.require_curator(viewer(), "privacymeldingen te overrulen")
+    return _run(
+        slug,
+        lambda: curation.override_privacy(
+            slug, user, form.kind.data or "", form.text.data or "", form.reason.data or ""
+        ),
+        "De melding is als vals-positief vastgelegd; publiceren kan nu.",
+    )
+
+
+@bp.get("/curation/")
+def queue() -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    return render_template("curation/queue.html", queue=curation.queue(viewer()))
+
+
+@bp.get("/audit/")
+def audit_log() -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    events = audit.events(
+        viewer(),
+        action=request.args.get("action") or None,
+        target=request.args.get("target") or None,
+    )
+    return render_template("curation/audit.html", events=events, args=request.args)
+
+
+# ---- collections ------------------------------------------------------------------------
+
+
+@bp.get("/collections/")
+def collection_index() -> str:
+    return render_template(
+        "collections/index.html",
+        collections=collections.all_collections(),
+        can_curate=permissions.is_curator(viewer()),
+    )
+
+
+@bp.route("/collections/new", methods=["GET", "POST"])
+def collection_new() -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    user = permissions.require_curator(viewer(), "dossiers te maken")
+    form = CollectionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            created = collections.create(
+                user, form.title.data or "", form.introduction.data or "", _slugs(form)
+            )
+        except (ValidationFailed, PersonalDataFound) as exc:
+            return _collection_form(form, None, exc), 422
+        except DomainError as exc:
+            return _collection_form(form, None, exc), exc.status
+        flash("Het dossier is aangemaakt.", "success")
+        return redirect(url_for("curation.collection_view", slug=created.slug))
+    return _collection_form(form, None, None)
+
+
+@bp.route("/collections/<slug>/edit", methods=["GET", "POST"])
+def collection_edit(slug: str) -> Any:
+    if (login := _login_first()) is not None:
+        return login
+    user = permissions.require_curator(viewer(), "dossiers te bewerken")
+    collection = collections.get(slug)
+    form = CollectionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            collections.update(
+                slug, user, form.title.data or "", form.introduction.data or "", _slugs(form)
+            )
+        except (ValidationFailed, PersonalDataFound) as exc:
+            return _collection_form(form, collection, exc), 422
+        flash("Het dossier is bijgewerkt.", "success")
+        return redirect(url_for("curation.collection_view", slug=slug))
+    form.title.data = collection.title
+    form.introduction.data = collection.introduction
+    form.lessons.data = "\n".join(item.lesson.slug for item in collection.items)
+    return _collection_form(form, collection, None)
+
+
+def _slugs(form: CollectionForm) -> list[str]:
+    return [line.strip() for line in (form.lessons.data or "").splitlines() if line.strip()]
+
+
+def _collection_form(form: CollectionForm, collection: Any, error: DomainError | None) -> str:
+    errors: list[str] = []
+    if isinstance(error, ValidationFailed):
+        errors = [f"{e.field}: {e.message}" for e in error.errors]
+    elif error is not None:
+        errors = [error.message]
+    return render_template("collections/form.html", form=form, collection=collection, errors=errors)
+
+
+@bp.get("/collections/<slug>")
+def collection_view(slug: str) -> str:
+    collection = collections.get(slug)
+    return render_template(
+        "collections/view.html",
+        collection=collection,
+        introduction=rendering.as_markup(collections.introduction_html(collection)),
+        lessons=collections.visible_lessons(collection, viewer()),
+        can_curate=permissions.is_curator(viewer()),
+    )
+
+
+@bp.get("/collections/<slug>.atom")
+def collection_feed(slug: str) -> Response:
+    collection = collections.get(slug)
+    # Feeds are read anonymously by feed readers: only public lessons.
+    body = render_template(
+        "collections/feed.xml",
+        collection=collection,
+        lessons=collections.visible_lessons(collection, None),
+    )
+    return Response(body, mimetype="application/atom+xml; charset=utf-8")
