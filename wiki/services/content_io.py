@@ -93,14 +93,13 @@ def import_folder(
             continue
         claimed[data.slug] = path
         try:
-            lessons.check_privacy(data, lessons.find(data.slug))
+            outcome = _apply(data, dry_run)
         except PersonalDataFound as exc:
             report.rejected.extend(
                 Rejection(shown, f.field, f"mogelijk persoonsgegevens: {f.label} '{f.text}'")
                 for f in exc.findings
             )
             continue
-        outcome = _apply(data, dry_run)
         setattr(report, outcome, getattr(report, outcome) + 1)
         if outcome == "created":
             created.append(data.slug)
@@ -130,27 +129,34 @@ def _index(slugs: list[str]) -> None:
 
 
 def _apply(data: LessonInput, dry_run: bool) -> str:
+    """Create or update one lesson (no commit); unchanged files are not even scanned.
+
+    The privacy guard runs here, also in a dry run: a published file with personal data
+    raises PersonalDataFound and is rejected.
+    """
     existing = lessons.find(data.slug)
+    if existing is not None:
+        current = lessons.current_revision(existing)
+        if data.front_matter() == current.front_matter and data.body == current.body:
+            return "unchanged"
+    lessons.check_privacy(data, existing)
+    if dry_run:
+        return "created" if existing is None else "updated"
     if existing is None:
-        if not dry_run:
-            lessons.create(
-                data, None, "Geïmporteerd", IMPORT_LABEL, commit=False, privacy_checked=True
-            )
-        return "created"
-    current = lessons.current_revision(existing)
-    if data.front_matter() == current.front_matter and data.body == current.body:
-        return "unchanged"
-    if not dry_run:
-        lessons.update(
-            data.slug,
-            data,
-            existing.revision_number,
-            None,
-            "Bijgewerkt door import",
-            IMPORT_LABEL,
-            commit=False,
-            privacy_checked=True,
+        lessons.create(
+            data, None, "Geïmporteerd", IMPORT_LABEL, commit=False, privacy_checked=True
         )
+        return "created"
+    lessons.update(
+        data.slug,
+        data,
+        existing.revision_number,
+        None,
+        "Bijgewerkt door import",
+        IMPORT_LABEL,
+        commit=False,
+        privacy_checked=True,
+    )
     return "updated"
 
 
