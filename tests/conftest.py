@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, make_url, text
 
 from wiki import create_app
+from wiki.config import normalise_database_url
 from wiki.extensions import db
 from wiki.models import User
 from wiki.services import lessons, users
@@ -23,41 +26,110 @@ CONTENT_DIR = PROJECT_ROOT / "content"
 PASSWORD = "correct horse battery"
 
 
-def _config(tmp: Path, database_file: Path, **extra: Any) -> dict[str, Any]:
+# LEERWIKI_TEST_DATABASE_URL=postgresql://user@host:port/db runs the whole suite on PostgreSQL
+# (each test gets its own database, cloned from a migrated template); unset: SQLite files.
+TEST_DATABASE_URL = os.environ.get("LEERWIKI_TEST_DATABASE_URL", "")
+
+
+def _config(tmp: Path, database: Path | str, **extra: Any) -> dict[str, Any]:
+    """Test configuration; `database` is a SQLite file or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_file}",
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
         "INDEX_DIR": str(tmp / "index"),
         "CONTENT_DIR": str(CONTENT_DIR),
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
         **extra,
     }
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite file brought up through the real migrations; each test gets a copy."""
-    import flask_migrate
+class Databases:
+    """Fresh databases for tests: copies of one migrated SQLite file, or PostgreSQL databases
+    created from a migrated template database (CREATE DATABASE ... TEMPLATE is a file copy)."""
 
-    folder = tmp_path_factory.mktemp("template")
-    database_file = folder / "template.sqlite"
-    app = create_app(_config(folder, database_file))
-    with app.app_context():
-        flask_migrate.upgrade()
-        db.engine.dispose()
-    return database_file
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.made: list[str] = []
+        if TEST_DATABASE_URL:
+            self.server = make_url(normalise_database_url(TEST_DATABASE_URL))
+            self.template = f"leerwiki_template_{os.getpid()}"
+            self._admin(f'DROP DATABASE IF EXISTS "{self.template}"')
+            self._admin(f'CREATE DATABASE "{self.template}"')
+            self.template_url = self._url(self.template)
+        else:
+            self.template_url = f"sqlite:///{folder / 'template.sqlite'}"
+        self._migrate(self.template_url)
+
+    def _url(self, name: str) -> str:
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def _admin(self, statement: str) -> None:
+        engine = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(statement))
+        finally:
+            engine.dispose()
+
+    def _migrate(self, url: str) -> None:
+        import flask_migrate
+
+        app = create_app(_config(self.folder, url))
+        with app.app_context():
+            flask_migrate.upgrade()
+            db.engine.dispose()
+
+    def fresh(self, tmp: Path, *, empty: bool = False) -> str:
+        """A new database for one test: migrated (a template copy), or empty."""
+        if not TEST_DATABASE_URL:
+            target = tmp / ("empty.sqlite" if empty else "leerwiki.sqlite")
+            if not empty:
+                shutil.copy(self.folder / "template.sqlite", target)
+            return f"sqlite:///{target}"
+        name = f"leerwiki_test_{os.getpid()}_{len(self.made)}"
+        self._admin(f'DROP DATABASE IF EXISTS "{name}"')
+        template = "" if empty else f' TEMPLATE "{self.template}"'
+        self._admin(f'CREATE DATABASE "{name}"{template}')
+        self.made.append(name)
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        if TEST_DATABASE_URL:
+            name = make_url(url).database
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        if TEST_DATABASE_URL:
+            for name in self.made:
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(tmp_path_factory.mktemp("template"))
+    yield made
+    made.close()
 
 
 @pytest.fixture
-def app_factory(tmp_path: Path, migrated_template: Path) -> Iterator[Callable[..., Flask]]:
-    """Build apps on this test's own database copy; extra config as keyword arguments."""
-    database_file = tmp_path / "leerwiki.sqlite"
-    shutil.copy(migrated_template, database_file)
+def database_url(tmp_path: Path, databases: Databases) -> Iterator[str]:
+    """This test's own migrated database."""
+    url = databases.fresh(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build apps on this test's own database; extra config as keyword arguments."""
     made: list[Flask] = []
 
     def build(**extra: Any) -> Flask:
-        app = create_app(_config(tmp_path, database_file, **extra))
+        app = create_app(_config(tmp_path, database_url, **extra))
         app.test_client_class = IsolatedClient
         made.append(app)
         return app

@@ -184,8 +184,7 @@ def _save_many(
 
 
 def run_workers(app: Any, tmp_path: Path, shared_tags: bool) -> list[str]:
-    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
-    config = _config(tmp_path, database)
+    config = _config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"])
     assert config["INDEX_DIR"] == app.config["INDEX_DIR"]
     indexing.search_index().generation()  # the index folder exists before the race
     context = multiprocessing.get_context("spawn")

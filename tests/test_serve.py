@@ -98,13 +98,14 @@ class Server:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[[], Server]]:
-    """Start servers sharing one database and index below tmp_path; all stopped afterwards."""
+def start_server(tmp_path: Path, databases: Any) -> Iterator[Callable[[], Server]]:
+    """Start servers sharing one (empty) database and index below tmp_path; stopped afterwards."""
     workdir = tmp_path / "cwd"
     workdir.mkdir()
+    database_url = databases.fresh(tmp_path, empty=True)
     env = {
         **os.environ,
-        "LEERWIKI_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "LEERWIKI_DATABASE_URL": database_url,
         "LEERWIKI_INDEX_DIR": str(tmp_path / "index"),
         "LEERWIKI_SECRET_KEY": "x" * 32,
         "PYTHONUNBUFFERED": "1",
@@ -124,6 +125,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[], Server]]:
     finally:
         for server in servers:
             server.stop()
+        databases.drop(database_url)
 
 
 def test_first_start_serves_the_sample_content(start_server: Callable[[], Server]) -> None:
