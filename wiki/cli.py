@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from wiki.services import content_io, indexing, privacy, setup, users
+from wiki.services import backup, content_io, indexing, privacy, setup, users
 from wiki.services.errors import DomainError, ValidationFailed
 from wiki.vocabulary import ROLES
 
@@ -36,6 +36,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(tokens_group)
     app.cli.add_command(reindex)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("serve")
@@ -190,3 +192,32 @@ def reindex(check: bool) -> None:
     with click.progressbar(length=total, label="Indexeren", file=sys.stderr) as bar:
         count = indexing.rebuild(progress=lambda n: bar.update(1))
     click.echo(f"indexed {count} lessons in {time.perf_counter() - started:.1f} s")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the database to PATH while the wiki keeps running (SQLite online backup)."""
+    try:
+        size = backup.backup(path)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"backup written to {path} ({size / 1e6:.1f} MB)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the current database without asking.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database with a backup (stop the server first), then rebuild the index."""
+    if not yes:
+        click.confirm("De huidige database wordt vervangen. Doorgaan?", abort=True)
+    try:
+        backup.restore(path)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    setup.upgrade_database()  # a backup from an older version gets the newer schema
+    count = indexing.rebuild()
+    click.echo(f"restored {path}; indexed {count} lessons")
