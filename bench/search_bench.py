@@ -165,10 +165,13 @@ def run(size: int, repeat: int) -> None:
         slugs = write_lessons(folder, size, seed=size)
         env = prepared_env(tmp)
         t0 = time.perf_counter()
-        subprocess.run(
-            [LEERWIKI, "import-content", str(folder)], env=env, check=True, capture_output=True
+        imported = subprocess.run(
+            [LEERWIKI, "import-content", str(folder)], env=env, capture_output=True, text=True
         )
         import_s = time.perf_counter() - t0
+        summary = imported.stdout.strip().splitlines()[-1] if imported.stdout.strip() else ""
+        if "created" not in summary:  # exit 1 also means "some files rejected": not fatal
+            raise SystemExit(f"import failed: {imported.stderr[-2000:]}")
         subprocess.run(
             [LEERWIKI, "users", "create", "bench@example.nl", "--role", "author"],
             env=env,
@@ -232,6 +235,7 @@ def run(size: int, repeat: int) -> None:
             server.wait(10)
 
     print(f"\n## {size} lessons")
+    print(f"import: {summary}")
     print(
         f"import and index: {import_s:.1f} s; index size {index_mb:.0f} MB; server RSS {memory:.0f} MB"
     )
