@@ -6,9 +6,17 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wiki import config as settings
-from wiki.extensions import csrf, db, login_manager, migrate
+from wiki.extensions import (
+    SessionInterface,
+    create_limiter,
+    csrf,
+    db,
+    login_manager,
+    migrate,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -32,11 +40,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # No key configured: use (or once create) a random key kept in the instance folder,
         # so sessions survive restarts and the development key never guards real data.
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
+    # The remember-me cookie (Flask-Login) is as secure as the session cookie unless set itself.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config["SESSION_COOKIE_SECURE"]))
+    app.session_interface = SessionInterface()  # Secure cookie on every HTTPS request
+    proxies = settings.proxy_count(app.config["TRUST_PROXY"])
+    if proxies:
+        # Believe X-Forwarded-For/-Proto/-Host from this many proxies (see wiki/config.py).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.PACKAGE_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter = create_limiter(app)
 
     from wiki.search.engine import SearchIndex
 
@@ -49,6 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from wiki.web import register_web
 
     register_web(app)
+
+    from wiki.web.accounts import limit_login_attempts
+
+    limit_login_attempts(limiter)
 
     from wiki.api import api_blueprint
 

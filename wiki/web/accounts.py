@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import login_user, logout_user
 
+from wiki.extensions import retry_after_seconds
 from wiki.services import users
 from wiki.web.forms import LoginForm
 
 bp = Blueprint("accounts", __name__)
+FAILED_LOGIN_STATUS = 401  # the status of refused credentials: only these count towards the limit
 
 
 def _safe_next(target: str | None) -> str:
@@ -39,6 +53,45 @@ def login() -> Any:
     login_user(user)
     flash(f"Welkom, {user.display_name}.", "success")
     return redirect(_safe_next(form.next.data))
+
+
+def limit_login_attempts(limiter: Limiter) -> None:
+    """Limit failed sign-ins per client address to LOGIN_RATE_LIMIT ("5 per minute;20 per hour").
+
+    Only POST /login is limited and only refused credentials count, so people who sign in
+    correctly are never slowed down; once the limit is reached, every POST /login from that
+    address is refused with 429 (a correct password too) until the window has passed.
+    """
+    limiter.limit(
+        _login_rate_limit,
+        methods=["POST"],
+        exempt_when=lambda: request.endpoint != "accounts.login",
+        deduct_when=lambda response: response.status_code == FAILED_LOGIN_STATUS,
+    )(bp)
+
+
+def _login_rate_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(error: RateLimitExceeded) -> Response:
+    """The login page again, with the reason and a Retry-After header (RFC 6585)."""
+    seconds = retry_after_seconds()
+    minutes = math.ceil(seconds / 60)
+    when = "over een minuut" if minutes <= 1 else f"over {minutes} minuten"
+    form = LoginForm()
+    form.password.data = ""
+    response = make_response(
+        render_template(
+            "accounts/login.html",
+            form=form,
+            blocked=f"Te veel inlogpogingen. Probeer het {when} opnieuw.",
+        ),
+        429,
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.post("/logout")

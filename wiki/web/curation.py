@@ -269,10 +269,15 @@ def audit_log() -> Any:
 
 @bp.get("/collections/")
 def collection_index() -> str:
+    user = viewer()
+    found = collections.all_collections()
     return render_template(
         "collections/index.html",
-        collections=collections.all_collections(),
-        can_curate=permissions.is_curator(viewer()),
+        collections=found,
+        # Count only what this reader may see: drafts in a dossier must not show, not even
+        # as a number.
+        counts={c.id: len(collections.visible_lessons(c, user)) for c in found},
+        can_curate=permissions.is_curator(user),
     )
 
 
