@@ -36,7 +36,7 @@ def _samples() -> tuple[list[dict], list[str], list[str]]:
         parsed = lessonfile.parse(path.read_bytes())
         parts = HEADING.split(parsed.body)
         sections = {}
-        for heading, text in zip(parts[1::2], parts[2::2]):
+        for heading, text in zip(parts[1::2], parts[2::2], strict=True):
             text = re.sub(r"^\s*[-*] ", "", text, flags=re.MULTILINE)
             sections[heading.strip()] = [s.strip() for s in SENTENCE.split(text) if s.strip()]
         lessons.append({"fm": parsed.front_matter, "sections": sections})

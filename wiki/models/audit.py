@@ -20,7 +20,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    actor: Mapped[str] = mapped_column(String(254))  # e-mail or "import" at the time of the act
+    actor: Mapped[str] = mapped_column(String(254))  # e-mail at the time of the act, or "cli"
     action: Mapped[str] = mapped_column(String(50), index=True)  # e.g. lesson.update
     target: Mapped[str] = mapped_column(String(200), index=True)  # e.g. lesson:slug
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"))

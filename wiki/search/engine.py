@@ -425,7 +425,9 @@ class SearchIndex:
                     or hit.highlights("summary")
                     or stored.get("summary", "")
                 )
-                hits.append(_hit(stored, hit.score, snippet))
+                # Sorted searches carry a sort key in `score`, not a relevance score.
+                score = hit.score if sort == "relevance" else None
+                hits.append(_hit(stored, score, snippet))
             return Results(len(collector.matched), hits, counts, page, per_page, unknown)
 
     def _allowed(self, lease: _Lease, filters: Filters) -> set[int]:

@@ -10,7 +10,7 @@ from wiki.extensions import db
 from wiki.models import AuditEvent, Revision, User
 from wiki.services import permissions
 
-IMPORT_ACTOR = "import"
+CLI_ACTOR = "cli"  # writes from the command line (import-content, users, tokens)
 
 
 def record(
@@ -23,7 +23,7 @@ def record(
     """Add an event to the session; the caller's commit makes it durable with the write."""
     event = AuditEvent(
         user_id=actor.id if actor is not None else None,
-        actor=actor.email if actor is not None else IMPORT_ACTOR,
+        actor=actor.email if actor is not None else CLI_ACTOR,
         action=action,
         target=target,
         revision_id=revision.id if revision is not None else None,

@@ -36,8 +36,10 @@ def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
         raise PermissionDenied("alleen gepubliceerde lessen kunnen worden bevestigd")
     if user.municipality_id is None:
         raise PermissionDenied("alleen auteurs die bij een gemeente horen kunnen bevestigen")
-    if user.municipality_id == lesson.municipality_id:
-        raise PermissionDenied("een les bevestigen kan alleen vanuit een andere gemeente")
+    if user.municipality_id == lesson.municipality_id or user.id == lesson.created_by_id:
+        raise PermissionDenied(
+            "een les bevestigen kan alleen vanuit een andere gemeente, niet door de maker"
+        )
     errors = []
     if result not in CONFIRMATION_RESULTS:
         options = ", ".join(CONFIRMATION_RESULTS)

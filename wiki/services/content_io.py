@@ -143,9 +143,7 @@ def _apply(data: LessonInput, dry_run: bool) -> str:
     if dry_run:
         return "created" if existing is None else "updated"
     if existing is None:
-        lessons.create(
-            data, None, "Geïmporteerd", IMPORT_LABEL, commit=False, privacy_checked=True
-        )
+        lessons.create(data, None, "Geïmporteerd", IMPORT_LABEL, commit=False, privacy_checked=True)
         return "created"
     lessons.update(
         data.slug,

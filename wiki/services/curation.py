@@ -59,6 +59,10 @@ def return_to_author(slug: str, base_revision: int, curator: User, note: str) ->
     """Send a lesson in review back to draft, with the curator's comments."""
     permissions.require_curator(curator, "lessen terug te sturen")
     note = _required_text("note", note, "Een toelichting voor de auteur")
+    if lessons.get(slug, curator).status != "in-review":
+        raise ValidationFailed(
+            [FieldError("status", "alleen lessen die ter beoordeling liggen gaan terug")]
+        )
     result = set_status(slug, "draft", base_revision, curator, f"Teruggestuurd: {note[:300]}")
     return _review(result, curator, "returned", note)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from wiki.extensions import db
 from wiki.models import ApiToken, User, utcnow
-from wiki.services import municipalities
+from wiki.services import audit, municipalities
 from wiki.services.errors import FieldError, NotFound, ValidationFailed
 from wiki.vocabulary import ROLES
 
@@ -61,6 +61,8 @@ def create_user(
         organisation=(organisation or "").strip(),
     )
     db.session.add(user)
+    db.session.flush()
+    audit.record(None, "user.create", f"user:{email}", role=role)
     db.session.commit()
     return user
 
@@ -94,6 +96,7 @@ def create_token(email: str) -> str:
         raise NotFound(f"geen account voor {email}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=_digest(token)))
+    audit.record(None, "token.create", f"user:{user.email}")
     db.session.commit()
     return token
 
@@ -116,6 +119,7 @@ def revoke_token(token: str) -> bool:
     if row is None:
         return False
     row.revoked_at = utcnow()
+    audit.record(None, "token.revoke", f"user:{row.user.email}")
     db.session.commit()
     return True
 

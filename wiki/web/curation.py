@@ -46,6 +46,7 @@ def trust_context(lesson: Lesson, user: User | None) -> dict[str, Any]:
         and user is not None
         and user.municipality_id is not None
         and user.municipality_id != lesson.municipality_id
+        and user.id != lesson.created_by_id
         and lesson.status == "published"
     )
     return {

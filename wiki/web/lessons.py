@@ -122,6 +122,8 @@ def new() -> Any:
         user = viewer()
         if user is not None and user.municipality is not None:
             form.municipality.data = user.municipality.name
+        if permissions.review_required() and not permissions.is_curator(user):
+            form.status.data = "in-review"  # authors may not publish directly here
         return _form_page(form, is_new=True)
     if not form.validate_on_submit():
         return _form_page(form, is_new=True), 400
