@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from wiki.services import backup, content_io, indexing, privacy, setup, users
+from wiki.services import backup, content_io, following, indexing, privacy, setup, users
 from wiki.services.errors import DomainError, ValidationFailed
 from wiki.vocabulary import ROLES
 
@@ -60,13 +60,15 @@ def serve(host: str, port: int, threads: int) -> None:
     drift = indexing.repair()
     if not drift.clean:
         click.echo(f"Zoekindex hersteld: {drift.summary()}")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
+    # Other nodes may write to the same database: follow its change sequence.
+    following.Follower(app).start()
     # Warm the search caches and load the privacy guard (deduce, seconds) in the background:
     # pages are served meanwhile; only a save waits if it comes before deduce is ready.
     threading.Thread(target=indexing.search_index().warm, daemon=True).start()
     threading.Thread(target=privacy.warm, daemon=True).start()
     click.echo(f"Klaar in {time.perf_counter() - started:.1f} s.")
     click.echo(f"Leerwiki draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
 
 

@@ -11,7 +11,15 @@ from wiki.models.curation import (
     Reclassification,
     Review,
 )
-from wiki.models.lesson import Lesson, Link, Revision, Tag, lesson_tag, lesson_theme
+from wiki.models.lesson import (
+    Lesson,
+    LessonChange,
+    Link,
+    Revision,
+    Tag,
+    lesson_tag,
+    lesson_theme,
+)
 from wiki.models.reference import Municipality, Theme
 from wiki.models.user import ApiToken, User
 
@@ -27,6 +35,7 @@ __all__ = [
     "Review",
     "Base",
     "Lesson",
+    "LessonChange",
     "Link",
     "Municipality",
     "Revision",

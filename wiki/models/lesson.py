@@ -155,3 +155,18 @@ class Link(Base):
         ForeignKey("lesson.id", ondelete="CASCADE"), primary_key=True
     )
     target_slug: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)
+
+
+class LessonChange(Base):
+    """The database's change sequence: one row per change the search index must follow.
+
+    Written in the same transaction as the change (a new revision, a confirmation), so every
+    node of a multi-node deployment can bring its own index up to date by reading the rows
+    after the last one it applied.
+    """
+
+    __tablename__ = "lesson_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -373,6 +373,16 @@ class SearchIndex:
             revisions = reader.column_reader("revision_id")
             return {_text(slugs[d]): int(revisions[d]) for d in reader.all_doc_ids()}
 
+    def states(self, slugs: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """slug -> (revision id, confirmations) of these indexed documents."""
+        found: dict[str, tuple[int, int]] = {}
+        with self._searcher() as searcher:
+            for slug in slugs:
+                stored = searcher.document(slug=slug)
+                if stored is not None:
+                    found[slug] = (int(stored["revision_id"]), int(stored["confirmations"]))
+        return found
+
     def search(
         self,
         text: str,

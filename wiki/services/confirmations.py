@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wiki.extensions import db
-from wiki.models import Confirmation, Lesson, User
+from wiki.models import Confirmation, Lesson, LessonChange, User
 from wiki.services import audit, indexing, lessons, permissions, privacy
 from wiki.services.errors import (
     AlreadyRecorded,
@@ -66,6 +66,7 @@ def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
         lesson.confirmation_count += 1
     else:
         lesson.contradiction_count += 1
+    db.session.add(LessonChange(lesson_id=lesson.id))  # the count is in every node's index
     audit.record(user, "confirmation.create", f"lesson:{slug}", result=result)
     try:
         db.session.commit()

@@ -70,6 +70,24 @@ def document(lesson: Lesson, revision: Revision) -> LessonDoc:
     )
 
 
+def index_lessons(lesson_ids: Iterable[int], *, skip_current: bool = False) -> int:
+    """Index the current revisions of these lessons now (raises on failure).
+
+    `skip_current` leaves out lessons the index already holds as they are (same revision,
+    same confirmation count), such as this node's own saves; returns how many were written.
+    """
+    ids = list(lesson_ids)
+    docs: list[LessonDoc] = []
+    for start in range(0, len(ids), 500):  # IN lists stay small on every backend
+        docs.extend(document(lesson, rev) for lesson, rev in _current(ids[start : start + 500]))
+    if skip_current and docs:
+        indexed = search_index().states(d.slug for d in docs)
+        docs = [d for d in docs if indexed.get(d.slug) != (d.revision_id, d.confirmations)]
+    if docs:
+        search_index().update(docs)
+    return len(docs)
+
+
 def lessons_saved(lesson_ids: Iterable[int]) -> None:
     """Index lessons after their save was committed. A failure costs only freshness: the
     database is the truth, and start-up or `leerwiki reindex` repairs the drift."""
@@ -77,10 +95,7 @@ def lessons_saved(lesson_ids: Iterable[int]) -> None:
     if not ids:
         return
     try:
-        docs: list[LessonDoc] = []
-        for start in range(0, len(ids), 500):  # IN lists stay small on every backend
-            docs.extend(document(lesson, rev) for lesson, rev in _current(ids[start : start + 500]))
-        search_index().update(docs)
+        index_lessons(ids)
     except Exception:
         log.exception("search index update failed for lessons %s; run `leerwiki reindex`", ids)
 
@@ -131,7 +146,10 @@ def repair() -> Drift:
 
 
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database."""
+    """Rebuild the whole index from the database (and mark it current for following)."""
+    from wiki.services import following
+
+    upto = following.latest_change()
 
     def docs() -> Iterator[LessonDoc]:
         for n, (lesson, revision) in enumerate(_current(None), start=1):
@@ -139,7 +157,9 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
                 progress(n)
             yield document(lesson, revision)
 
-    return search_index().rebuild(docs())
+    count = search_index().rebuild(docs())
+    following.mark_current(current_app.config["INDEX_DIR"], upto)
+    return count
 
 
 def lesson_count() -> int:

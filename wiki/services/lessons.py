@@ -16,6 +16,7 @@ from wiki import rendering
 from wiki.extensions import db
 from wiki.models import (
     Lesson,
+    LessonChange,
     Link,
     Municipality,
     PrivacyOverride,
@@ -403,6 +404,7 @@ def _write(
         )
         db.session.add(revision)
         db.session.flush()
+        db.session.add(LessonChange(lesson_id=lesson.id))  # other nodes' indexes follow it
         db.session.execute(delete(Link).where(Link.source_id == lesson.id))
         for target in sorted(rendering.find_links(data.body)):
             db.session.add(Link(source_id=lesson.id, target_slug=target))
