@@ -71,7 +71,11 @@ class Api:
     def put(self, path: str, payload: dict) -> dict:
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         self.conn.request("PUT", path, body=json.dumps(payload), headers=headers)
-        return json.loads(self.conn.getresponse().read())
+        response = self.conn.getresponse()
+        body = json.loads(response.read())
+        if response.status != 200:  # waiting for a refused save to show up would never end
+            raise SystemExit(f"PUT {path} answered {response.status}: {body}")
+        return body
 
 
 def raw_whoosh(index_dir: Path, params: dict[str, str], per_page: int) -> float:
@@ -172,8 +176,8 @@ def run(size: int, repeat: int) -> None:
         summary = imported.stdout.strip().splitlines()[-1] if imported.stdout.strip() else ""
         if "created" not in summary:  # exit 1 also means "some files rejected": not fatal
             raise SystemExit(f"import failed: {imported.stderr[-2000:]}")
-        subprocess.run(
-            [LEERWIKI, "users", "create", "bench@example.nl", "--role", "author"],
+        subprocess.run(  # a curator may edit every lesson (imported ones have no creator)
+            [LEERWIKI, "users", "create", "bench@example.nl", "--role", "curator"],
             env=env,
             input="bench-password-123\n",
             text=True,
