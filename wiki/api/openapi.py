@@ -14,45 +14,94 @@ from wiki.vocabulary import (
     TYPES,
 )
 
+_SCHEMAS = "#/components/schemas/"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _SCHEMAS + name}
+
 
 def _error(description: str) -> dict[str, Any]:
-    return {
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _json(ref: str, description: str, **headers: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": {"application/json": {"schema": _ref(ref)}},
     }
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "required": True, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return response
 
 
-def _json(ref: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
-    }
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
+
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+# Every write refuses the same way before it looks at the lesson.
+_WRITE_ERRORS = {
+    "400": _error("The body is not a JSON object (code bad-request)"),
+    "401": _error("No, a malformed, an unknown or a revoked token (code unauthenticated)"),
+    "403": _error("The account may not do this (code forbidden)"),
+    "413": _error("The body is larger than the server accepts"),
+}
+# Reads take an optional token: a writer also sees their own drafts; a bad token is refused.
+_OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+_READ_401 = _error("A malformed, unknown or revoked token (code unauthenticated)")
+_NOT_FOUND = _error("No such lesson, or one the caller may not see (code not-found)")
+_BAD_PARAMETER = _error("A paging parameter is not a whole number (code bad-request)")
 
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
+_DATE_TIME = {"type": "string", "format": "date-time"}
+_COUNT = {"type": "integer", "minimum": 0}
 
 
-def _query_parameters(*names: str) -> list[dict[str, Any]]:
-    """String query parameters plus the paging pair every listing takes."""
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+def _paging(per_page: int) -> list[dict[str, Any]]:
+    """The paging pair every listing takes; out-of-range numbers are clamped, not refused."""
     return [
-        *({"name": n, "in": "query", "schema": {"type": "string"}} for n in names),
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-        {
-            "name": "per_page",
-            "in": "query",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-        },
+        _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1"),
+        _query(
+            "per_page",
+            {"type": "integer", "minimum": 1, "maximum": 100},
+            f"Items per page (default {per_page}, at most 100)",
+        ),
     ]
 
 
-def _lesson_fields(required: bool) -> dict[str, Any]:
-    props: dict[str, Any] = {
+def _front_matter() -> dict[str, Any]:
+    """The lesson's own fields, as the file format and the validator have them."""
+    return {
         "title": {"type": "string", "maxLength": 200},
-        "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
-        "municipality": {"type": "string", "description": "Name or alias of a Dutch municipality"},
+        "slug": {
+            "type": "string",
+            "maxLength": 120,
+            "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+            "description": "Derived from the title when omitted; never changes after creation",
+        },
+        "municipality": {
+            "type": "string",
+            "description": "Name or alias of a Dutch municipality; answers give the official name",
+            "examples": ["Tilburg", "Den Bosch"],
+        },
         "type": {"type": "string", "enum": list(TYPES)},
-        "context": {"type": "string"},
+        "context": {
+            "type": "string",
+            "maxLength": 5000,
+            "description": "Required when type is context-dependent: the local conditions",
+        },
         "themes": {
             "type": "array",
             "items": {"type": "string", "enum": list(THEMES)},
@@ -60,192 +109,463 @@ def _lesson_fields(required: bool) -> dict[str, Any]:
         },
         "level": {"type": "string", "enum": list(LEVELS)},
         "domain": {"type": "string", "enum": list(DOMAINS)},
-        "tags": _STR_LIST,
-        "owner": {"type": "string"},
-        "organisation": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": 80}},
+        "owner": {"type": "string", "maxLength": 200, "description": "Person or team"},
+        "organisation": {"type": "string", "maxLength": 200},
         "year": {"type": "integer", "minimum": 1900, "maximum": 2100},
-        "status": {"type": "string", "enum": list(STATUSES)},
+        "status": {"type": "string", "enum": list(STATUSES), "default": "published"},
         "evidence": {"type": "string", "enum": list(EVIDENCE)},
-        "summary": {"type": "string"},
-        "active_elements": _STR_LIST,
-        "target_group": {"type": "string"},
-        "markdown": {"type": "string"},
-        "comment": {"type": "string", "description": "Edit summary"},
+        "summary": {"type": "string", "maxLength": 1000},
+        "active_elements": {"type": "array", "items": {"type": "string", "maxLength": 200}},
+        "target_group": {"type": "string", "maxLength": 500},
     }
-    schema: dict[str, Any] = {"type": "object", "properties": props}
-    if required:
-        schema["required"] = ["title", "municipality", "type", "themes", "owner"]
-    return schema
+
+
+def _read_only() -> dict[str, Any]:
+    """What a lesson answer adds to the front matter; ignored when a client sends it back."""
+    return {
+        "markdown": {"type": "string", "description": "The body, Markdown"},
+        "html": {"type": "string", "readOnly": True, "description": "The body, rendered"},
+        "revision": {"type": "integer", "minimum": 1, "readOnly": True},
+        "province": {"type": "string", "readOnly": True},
+        "updated_at": {**_DATE_TIME, "readOnly": True},
+        "author": {"type": "string", "readOnly": True, "description": "Of this revision"},
+        "excerpt": {
+            "type": "string",
+            "readOnly": True,
+            "description": "The summary, or the start of the body",
+        },
+        "confirmations": {
+            **_COUNT,
+            "readOnly": True,
+            "description": "Municipalities it worked (partly) for",
+        },
+        "contradictions": {
+            **_COUNT,
+            "readOnly": True,
+            "description": "Municipalities it did not work for",
+        },
+        "findings": {
+            "type": "array",
+            "readOnly": True,
+            "description": "After a save: possible personal data in a draft (publishing refuses)",
+            "items": _ref("Finding"),
+        },
+    }
+
+
+def _lesson_input(*required: str, **extra: Any) -> dict[str, Any]:
+    """A request body: the front matter, `markdown` and `comment`; a GET answer is accepted as
+    it is (its read-only fields are ignored); other keys are refused (422)."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "additionalProperties": False,
+        "properties": {
+            **_front_matter(),
+            **_read_only(),
+            "comment": {"type": "string", "description": "Edit summary"},
+            **extra,
+        },
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    lesson_required = [
+        "slug",
+        "title",
+        "municipality",
+        "province",
+        "type",
+        "themes",
+        "owner",
+        "status",
+        "markdown",
+        "html",
+        "revision",
+        "updated_at",
+        "author",
+        "excerpt",
+        "confirmations",
+        "contradictions",
+    ]
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "minLength": 1,
+                            "description": "Stable, machine-readable: bad-request, "
+                            "unauthenticated, forbidden, not-found, slug-taken, edit-conflict, "
+                            "already-recorded, invalid, personal-data, ...",
+                        },
+                        "message": {"type": "string", "minLength": 1, "description": "Dutch"},
+                        "fields": {
+                            "type": "object",
+                            "description": "invalid: the problem per field",
+                            "additionalProperties": {"type": "string"},
+                        },
+                        "findings": {
+                            "type": "array",
+                            "description": "personal-data: every finding",
+                            "items": _ref("Finding"),
+                        },
+                        "base_revision": {
+                            "type": "integer",
+                            "description": "edit-conflict: the revision the edit started from",
+                        },
+                        "current_revision": {
+                            "type": "integer",
+                            "description": "edit-conflict: the revision saved in between",
+                        },
+                    },
+                }
+            },
+        },
+        "Finding": _object(
+            ["kind", "text", "start", "end", "field"],
+            kind={
+                "type": "string",
+                "enum": ["name", "bsn", "email", "phone", "iban", "address", "birthdate"],
+            },
+            text={"type": "string"},
+            start={"type": "integer", "minimum": 0},
+            end={"type": "integer", "minimum": 0},
+            field={"type": "string", "description": "The field it was found in"},
+        ),
+        "Lesson": {
+            "type": "object",
+            "required": lesson_required,
+            "properties": {**_front_matter(), **_read_only()},
+        },
+        "LessonSummary": _object(
+            [
+                "slug",
+                "title",
+                "municipality",
+                "province",
+                "type",
+                "status",
+                "themes",
+                "summary",
+                "revision",
+                "updated_at",
+                "url",
+            ],
+            slug={"type": "string"},
+            title={"type": "string"},
+            municipality={"type": "string"},
+            province={"type": "string"},
+            type={"type": "string", "enum": list(TYPES)},
+            status={"type": "string", "enum": list(STATUSES)},
+            themes={"type": "array", "items": {"type": "string", "enum": list(THEMES)}},
+            summary={"type": "string", "description": "The summary, or the start of the body"},
+            revision={"type": "integer", "minimum": 1},
+            updated_at=_DATE_TIME,
+            url={"type": "string", "description": "The lesson in this API"},
+        ),
+        "LessonPage": _object(
+            ["total", "page", "per_page", "lessons"],
+            total=_COUNT,
+            page={"type": "integer", "minimum": 1},
+            per_page={"type": "integer", "minimum": 1, "maximum": 100},
+            lessons={"type": "array", "items": _ref("LessonSummary")},
+        ),
+        "NewLesson": _lesson_input("title", "municipality", "type", "themes", "owner"),
+        "LessonUpdate": _lesson_input(
+            "base_revision",
+            base_revision={
+                "type": "integer",
+                "description": "The revision the edit started from; 409 if another was saved since",
+            },
+        ),
+        "Revisions": _object(
+            ["slug", "revisions"],
+            slug={"type": "string"},
+            revisions={
+                "type": "array",
+                "description": "Newest first",
+                "items": _object(
+                    ["revision", "author", "created_at", "comment", "title"],
+                    revision={"type": "integer", "minimum": 1},
+                    author={"type": "string"},
+                    created_at=_DATE_TIME,
+                    comment={"type": "string"},
+                    title={"type": "string"},
+                ),
+            },
+        ),
+        "Confirmation": _object(
+            ["result", "note", "municipality", "province", "created_at"],
+            result={"type": "string", "enum": list(CONFIRMATION_RESULTS)},
+            note={"type": "string"},
+            municipality={"type": "string"},
+            province={"type": "string"},
+            created_at=_DATE_TIME,
+        ),
+        "NewConfirmation": {
+            **_object(
+                ["result", "note"],
+                result={"type": "string", "enum": list(CONFIRMATION_RESULTS)},
+                note={
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 1000,
+                    "description": "The context in your municipality",
+                },
+            ),
+        },
+        "Confirmations": _object(
+            ["slug", "counts", "contradicted", "confirmations"],
+            slug={"type": "string"},
+            counts={
+                "type": "object",
+                "description": "Confirmations per result",
+                "required": list(CONFIRMATION_RESULTS),
+                "properties": {result: _COUNT for result in CONFIRMATION_RESULTS},
+                "additionalProperties": False,
+            },
+            contradicted={
+                "type": "boolean",
+                "description": "Worked somewhere and did not work somewhere else",
+            },
+            confirmations={"type": "array", "items": _ref("Confirmation")},
+        ),
+        "NewComment": _object(["body"], body={"type": "string", "minLength": 1, "maxLength": 4000}),
+        "Comment": _object(
+            ["id", "body", "created_at"],
+            id={"type": "integer"},
+            body={"type": "string"},
+            created_at=_DATE_TIME,
+        ),
+        "SearchResults": _object(
+            [
+                "query",
+                "filters",
+                "total",
+                "page",
+                "per_page",
+                "hits",
+                "facets",
+                "suggestion",
+                "messages",
+            ],
+            query={"type": "string", "description": "The words searched for, filters removed"},
+            filters={
+                "type": "object",
+                "description": "The filters applied (from parameters and from the query)",
+                "additionalProperties": {"type": "string"},
+            },
+            total=_COUNT,
+            page={"type": "integer", "minimum": 1},
+            per_page={"type": "integer", "minimum": 1, "maximum": 100},
+            hits={
+                "type": "array",
+                "items": _object(
+                    ["slug", "title", "municipality", "province", "type", "score", "highlight"],
+                    slug={"type": "string"},
+                    title={"type": "string"},
+                    municipality={"type": "string"},
+                    province={"type": "string"},
+                    type={"type": "string", "enum": list(TYPES)},
+                    score={"type": "number"},
+                    highlight={"type": "string", "description": "HTML: matches in <mark>"},
+                ),
+            },
+            facets={
+                "type": "object",
+                "description": "Over every match: value -> count",
+                "required": ["municipality", "province", "type", "theme"],
+                "properties": {
+                    name: {"type": "object", "additionalProperties": _COUNT}
+                    for name in ("municipality", "province", "type", "theme")
+                },
+            },
+            suggestion={
+                "type": ["string", "null"],
+                "description": "The query with unknown words corrected, when few matched",
+            },
+            messages={
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Why a filter was ignored or the query shortened",
+            },
+        ),
+        "Municipalities": _object(
+            ["municipalities"],
+            municipalities={
+                "type": "array",
+                "items": _object(
+                    ["name", "code", "province", "aliases", "lesson_count"],
+                    name={"type": "string"},
+                    code={"type": "string", "pattern": "^GM[0-9]{4}$"},
+                    province={"type": "string"},
+                    aliases=_STR_LIST,
+                    lesson_count={
+                        **_COUNT,
+                        "description": "Published lessons (public statistics)",
+                    },
+                ),
+            },
+        ),
+    }
+
+
+_EXAMPLE_LESSON = {
+    "title": "Schuldhulp aan de keukentafel via het wijkteam",
+    "municipality": "Tilburg",
+    "type": "generic",
+    "themes": ["armoede-en-schulden", "integraal-werken"],
+    "owner": "Wijkteam Tilburg-Noord",
+    "active_elements": ["vaste contactpersoon", "warme overdracht"],
+    "year": 2024,
+    "markdown": "## Aanleiding\n\nSchulden komen vaak laat in beeld.\n",
+}
 
 
 def openapi_document() -> dict[str, Any]:
     """The API description, built from the same vocabularies the validator uses."""
-    lesson = _lesson_fields(required=False)
-    lesson["properties"] = {
-        **lesson["properties"],
-        "html": {"type": "string"},
-        "revision": {"type": "integer"},
-        "province": {"type": "string"},
-        "updated_at": {"type": "string", "format": "date-time"},
-        "author": {"type": "string"},
-        "excerpt": {"type": "string", "description": "Read-only: summary, or the body's start"},
-        "confirmations": {"type": "integer", "description": "Municipalities it worked for"},
-        "contradictions": {"type": "integer", "description": "Municipalities it did not work for"},
-        "findings": {
-            "type": "array",
-            "description": "After a save: possible personal data in a draft (publishing refuses)",
-            "items": {"$ref": "#/components/schemas/Finding"},
-        },
-    }
-    update = _lesson_fields(required=False)
-    update["required"] = ["base_revision"]
-    update["properties"] = {**update["properties"], "base_revision": {"type": "integer"}}
+    search_filters = [
+        _query("q", {"type": "string"}, "Words; field filters such as gemeente:Tilburg work too"),
+        _query("municipality", {"type": "string"}, "Name or alias"),
+        _query("province", {"type": "string"}, "Province name"),
+        _query("type", {"type": "string"}, "generic or context-dependent (Dutch words too)"),
+        _query("theme", {"type": "string"}, "Theme slug or label"),
+        _query("tag", {"type": "string"}, "A tag"),
+        _query(
+            "confirmations",
+            {"type": "string"},
+            "Confirmed by at least this many municipalities (a number, or ja)",
+        ),
+        _query(
+            "sort",
+            {"type": "string", "enum": ["relevance", "newest", "confirmed"]},
+            "Order (default relevance; unknown values are read as relevance)",
+        ),
+    ]
+    listing_filters = [
+        _query("municipality", {"type": "string"}, "Name or alias"),
+        _query("province", {"type": "string"}, "Province name"),
+        _query("type", {"type": "string", "enum": list(TYPES)}, "Lesson type"),
+        _query("theme", {"type": "string", "enum": list(THEMES)}, "Theme slug"),
+        _query("tag", {"type": "string"}, "A tag"),
+        _query(
+            "status",
+            {"type": "string", "enum": list(STATUSES)},
+            "Status; only writers see lessons that are not published",
+        ),
+    ]
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Leerwiki API",
             "version": "1",
             "description": "Lessons learned in the Dutch social domain. Writes need a Bearer token "
-            "(`leerwiki tokens create EMAIL`).",
+            "(`leerwiki tokens create EMAIL`); reads take one optionally. Every error is "
+            '`{"error": {"code", "message"}}`. Text may not contain NUL characters (refused).',
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        }
-                    },
-                },
-                "Finding": {
-                    "type": "object",
-                    "required": ["kind", "text", "start", "end", "field"],
-                    "properties": {
-                        "kind": {
-                            "type": "string",
-                            "enum": [
-                                "name",
-                                "bsn",
-                                "email",
-                                "phone",
-                                "iban",
-                                "address",
-                                "birthdate",
-                            ],
-                        },
-                        "text": {"type": "string"},
-                        "start": {"type": "integer"},
-                        "end": {"type": "integer"},
-                        "field": {"type": "string"},
-                    },
-                },
-                "Confirmation": {
-                    "type": "object",
-                    "required": ["result", "note", "municipality", "province", "created_at"],
-                    "properties": {
-                        "result": {"type": "string", "enum": list(CONFIRMATION_RESULTS)},
-                        "note": {"type": "string"},
-                        "municipality": {"type": "string"},
-                        "province": {"type": "string"},
-                        "created_at": {"type": "string", "format": "date-time"},
-                    },
-                },
-                "Lesson": lesson,
-                "NewLesson": _lesson_fields(required=True),
-                "LessonUpdate": update,
-            },
+            "schemas": _schemas(),
         },
         "paths": {
             "/lessons": {
                 "get": {
-                    "summary": "List lessons",
-                    "parameters": _query_parameters(
-                        "municipality", "province", "type", "theme", "tag", "status"
-                    ),
+                    "summary": "List lessons, by title",
+                    "security": _OPTIONAL_BEARER,
+                    "parameters": [*listing_filters, *_paging(25)],
                     "responses": {
-                        "200": {"description": "A page of lessons"},
-                        "400": _error("Bad parameter"),
+                        "200": _json("LessonPage", "A page of lessons"),
+                        "400": _BAD_PARAMETER,
+                        "401": _READ_401,
                     },
                 },
                 "post": {
                     "summary": "Create a lesson",
                     "security": [{"bearer": []}],
                     "requestBody": {
-                        "required": True,
+                        **_body(_ref("NewLesson")),
                         "content": {
                             "application/json": {
-                                "schema": {"$ref": "#/components/schemas/NewLesson"}
+                                "schema": _ref("NewLesson"),
+                                "example": _EXAMPLE_LESSON,
                             }
                         },
                     },
                     "responses": {
-                        "201": _json("Lesson", "Created; Location names the lesson"),
-                        "400": _error("Not a JSON object"),
-                        "401": _error("No or bad token"),
-                        "403": _error("Role may not write"),
-                        "409": _error("Slug taken"),
-                        "422": _error("Invalid lesson"),
+                        "201": _json(
+                            "Lesson",
+                            "Created, as GET shows it (a draft may carry `findings`)",
+                            Location="The new lesson",
+                        ),
+                        **_WRITE_ERRORS,
+                        "409": _error("The slug is taken (code slug-taken)"),
+                        "422": _error(
+                            "Invalid (code invalid, `fields`), or personal data in what would "
+                            "be published (code personal-data, `findings`)"
+                        ),
                     },
                 },
             },
             "/lessons/{slug}": {
                 "get": {
                     "summary": "A lesson with its Markdown and HTML",
+                    "security": _OPTIONAL_BEARER,
                     "parameters": [_SLUG],
                     "responses": {
                         "200": _json("Lesson", "The lesson"),
-                        "404": _error("No such lesson"),
+                        "401": _READ_401,
+                        "404": _NOT_FOUND,
                     },
                 },
                 "put": {
                     "summary": "Save a new revision (omitted fields keep their value)",
                     "security": [{"bearer": []}],
                     "parameters": [_SLUG],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/LessonUpdate"}
-                            }
-                        },
-                    },
+                    "requestBody": _body(_ref("LessonUpdate")),
                     "responses": {
-                        "200": _json("Lesson", "Saved"),
-                        "400": _error("Not a JSON object"),
-                        "401": _error("No or bad token"),
-                        "403": _error("Role may not write"),
-                        "404": _error("No such lesson"),
-                        "409": _error("Someone saved after base_revision"),
-                        "422": _error("Invalid lesson"),
+                        "200": _json("Lesson", "Saved (unchanged content: no new revision)"),
+                        **_WRITE_ERRORS,
+                        "404": _NOT_FOUND,
+                        "409": _error(
+                            "Someone saved after base_revision (code edit-conflict, with "
+                            "base_revision and current_revision)"
+                        ),
+                        "422": _error(
+                            "Invalid (code invalid, `fields`), or personal data in what would "
+                            "be published (code personal-data, `findings`)"
+                        ),
                     },
                 },
             },
             "/lessons/{slug}/revisions": {
                 "get": {
                     "summary": "The revision history, newest first",
+                    "security": _OPTIONAL_BEARER,
                     "parameters": [_SLUG],
                     "responses": {
-                        "200": {"description": "Revisions"},
-                        "404": _error("No such lesson"),
+                        "200": _json("Revisions", "Revisions"),
+                        "401": _READ_401,
+                        "404": _NOT_FOUND,
                     },
                 }
             },
             "/lessons/{slug}/confirmations": {
                 "get": {
                     "summary": "Other municipalities' experience with the lesson",
+                    "security": _OPTIONAL_BEARER,
                     "parameters": [_SLUG],
                     "responses": {
-                        "200": {"description": "counts per result and the confirmations"},
-                        "404": _error("No such lesson"),
+                        "200": _json("Confirmations", "Counts per result and the confirmations"),
+                        "401": _READ_401,
+                        "404": _NOT_FOUND,
                     },
                 },
                 "post": {
@@ -253,32 +573,24 @@ def openapi_document() -> dict[str, Any]:
                     "your municipality (authors of another municipality)",
                     "security": [{"bearer": []}],
                     "parameters": [_SLUG],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["result", "note"],
-                                    "properties": {
-                                        "result": {
-                                            "type": "string",
-                                            "enum": list(CONFIRMATION_RESULTS),
-                                        },
-                                        "note": {"type": "string", "maxLength": 1000},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(_ref("NewConfirmation")),
                     "responses": {
-                        "201": _json("Confirmation", "Recorded"),
-                        "400": _error("Not a JSON object"),
-                        "401": _error("No or bad token"),
-                        "403": _error("Own municipality, no municipality, or not published"),
-                        "404": _error("No such lesson"),
-                        "409": _error("Already recorded by you"),
-                        "422": _error("Invalid, or personal data (code personal-data)"),
+                        "201": _json(
+                            "Confirmation",
+                            "Recorded",
+                            Location="The lesson's confirmations",
+                        ),
+                        **_WRITE_ERRORS,
+                        "403": _error(
+                            "Not an author, own municipality, no municipality, or the lesson is "
+                            "not published (code forbidden)"
+                        ),
+                        "404": _NOT_FOUND,
+                        "409": _error("Already recorded by you (code already-recorded)"),
+                        "422": _error(
+                            "Invalid (code invalid), or personal data in the note "
+                            "(code personal-data)"
+                        ),
                     },
                 },
             },
@@ -287,54 +599,35 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Comment on a lesson (signed-in users)",
                     "security": [{"bearer": []}],
                     "parameters": [_SLUG],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["body"],
-                                    "properties": {"body": {"type": "string", "maxLength": 4000}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(_ref("NewComment")),
                     "responses": {
-                        "201": {"description": "Posted"},
-                        "400": _error("Not a JSON object"),
-                        "401": _error("No or bad token"),
-                        "404": _error("No such lesson"),
-                        "422": _error("Empty, too long, or personal data (code personal-data)"),
+                        "201": _json("Comment", "Posted"),
+                        **_WRITE_ERRORS,
+                        "403": _error("The account is disabled (code forbidden)"),
+                        "404": _NOT_FOUND,
+                        "422": _error(
+                            "Empty or too long (code invalid), or personal data "
+                            "(code personal-data)"
+                        ),
                     },
                 }
             },
             "/search": {
                 "get": {
                     "summary": "Search all municipalities' lessons, with facets and suggestions",
-                    "parameters": _query_parameters(
-                        "q",
-                        "municipality",
-                        "province",
-                        "type",
-                        "theme",
-                        "tag",
-                        "confirmations",
-                        "sort",
-                    ),
+                    "security": _OPTIONAL_BEARER,
+                    "parameters": [*search_filters, *_paging(20)],
                     "responses": {
-                        "200": {
-                            "description": "total, hits (slug, title, municipality, type, score, "
-                            "highlight), facets (municipality, province, type, theme: value -> "
-                            "count), suggestion"
-                        },
-                        "400": _error("Bad parameter"),
+                        "200": _json("SearchResults", "One page of hits, facets, suggestion"),
+                        "400": _BAD_PARAMETER,
+                        "401": _READ_401,
                     },
                 }
             },
             "/municipalities": {
                 "get": {
-                    "summary": "All 342 municipalities with province and lesson count",
-                    "responses": {"200": {"description": "Municipalities"}},
+                    "summary": "All 342 municipalities with province and published lesson count",
+                    "responses": {"200": _json("Municipalities", "Municipalities, by province")},
                 }
             },
         },

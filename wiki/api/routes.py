@@ -18,7 +18,13 @@ from wiki.services import (
     search,
     users,
 )
-from wiki.services.errors import DomainError, FieldError, Unauthenticated, ValidationFailed
+from wiki.services.errors import (
+    DomainError,
+    FieldError,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from wiki.services.validation import validate
 from wiki.vocabulary import FRONT_MATTER_KEYS
 
@@ -57,10 +63,32 @@ def _token_user() -> User | None:
     return user
 
 
+def _has_nul(value: Any) -> bool:
+    """A NUL character anywhere in the value (PostgreSQL cannot store or compare it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+@bp.url_value_preprocessor
+def _refuse_nul_in_path(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """No lesson has a NUL in its slug: answer 404 before the database is asked."""
+    slug = (values or {}).get("slug")
+    if isinstance(slug, str) and "\x00" in slug:
+        raise NotFound(f"les '{slug.replace(chr(0), '')}' bestaat niet")
+
+
 def _json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("de body moet een JSON-object zijn (Content-Type: application/json)")
+    refused = sorted(str(k) for k, v in data.items() if _has_nul(k) or _has_nul(v))
+    if refused:
+        raise ValidationFailed([FieldError(k, "bevat een ongeldig teken (NUL)") for k in refused])
     return data
 
 
@@ -68,9 +96,17 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # '²'.isdigit() is true, int('²') fails
         raise BadRequest(f"'{name}' moet een geheel getal zijn")
     return min(high, max(low, int(raw)))
+
+
+def _text_arg(name: str) -> str | None:
+    """A text filter; a NUL in it is refused (400) rather than sent to the database."""
+    raw = request.args.get(name) or None
+    if raw is not None and "\x00" in raw:
+        raise BadRequest(f"'{name}' bevat een ongeldig teken (NUL)")
+    return raw
 
 
 @bp.get("/openapi.json")
@@ -84,12 +120,12 @@ def list_lessons() -> Any:
     per_page = _int_arg("per_page", 25, 1, MAX_PER_PAGE)
     page = lessons.listing(
         user,
-        municipality=request.args.get("municipality") or None,
-        province=request.args.get("province") or None,
-        type=request.args.get("type") or None,
-        theme=request.args.get("theme") or None,
-        tag=request.args.get("tag") or None,
-        status=request.args.get("status") or None,
+        municipality=_text_arg("municipality"),
+        province=_text_arg("province"),
+        type=_text_arg("type"),
+        theme=_text_arg("theme"),
+        tag=_text_arg("tag"),
+        status=_text_arg("status"),
         page=_int_arg("page", 1, 1, 10**6),
         per_page=per_page,
     )

@@ -553,7 +553,7 @@ class SearchIndex:
         """Parse the user's words; never raises. Returns the query and unknown words."""
         if not text.strip():
             return wq.Every(), []
-        schema = self._index().schema
+        schema = searcher.schema  # the searcher's own: reading the latest TOC races commits
         parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, group=qparser.AndGroup)
         parser.remove_plugin_class(qparser.FieldsPlugin)  # field filters are handled by us
         parser.remove_plugin_class(qparser.WildcardPlugin)  # no '*' scans over the lexicon
@@ -615,7 +615,7 @@ class SearchIndex:
         reader = searcher.reader()
         if reader.frequency("spell", _fold(word)):
             return True
-        stems = [t.text for t in self._index().schema["body"].analyzer(word)]
+        stems = [t.text for t in searcher.schema["body"].analyzer(word)]
         return bool(stems) and all(reader.frequency("body", stem) for stem in stems)
 
     def _body_vocabulary(self, searcher: Any) -> _Vocabulary:
