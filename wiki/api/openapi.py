@@ -38,8 +38,11 @@ def _json(ref: str, description: str, **headers: str) -> dict[str, Any]:
     return response
 
 
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+def _body(schema: dict[str, Any], example: dict[str, Any] | None = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"required": True, "content": {"application/json": media}}
 
 
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
@@ -57,7 +60,7 @@ _WRITE_ERRORS = {
 _OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
 _READ_401 = _error("A malformed, unknown or revoked token (code unauthenticated)")
 _NOT_FOUND = _error("No such lesson, or one the caller may not see (code not-found)")
-_BAD_PARAMETER = _error("A paging parameter is not a whole number (code bad-request)")
+_BAD_PAGING = _error("A paging parameter is not a whole number (code bad-request)")
 
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
@@ -309,18 +312,16 @@ def _schemas() -> dict[str, Any]:
             province={"type": "string"},
             created_at=_DATE_TIME,
         ),
-        "NewConfirmation": {
-            **_object(
-                ["result", "note"],
-                result={"type": "string", "enum": list(CONFIRMATION_RESULTS)},
-                note={
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 1000,
-                    "description": "The context in your municipality",
-                },
-            ),
-        },
+        "NewConfirmation": _object(
+            ["result", "note"],
+            result={"type": "string", "enum": list(CONFIRMATION_RESULTS)},
+            note={
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1000,
+                "description": "The context in your municipality",
+            },
+        ),
         "Confirmations": _object(
             ["slug", "counts", "contradicted", "confirmations"],
             slug={"type": "string"},
@@ -483,22 +484,17 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [*listing_filters, *_paging(25)],
                     "responses": {
                         "200": _json("LessonPage", "A page of lessons"),
-                        "400": _BAD_PARAMETER,
+                        "400": _error(
+                            "A paging parameter is not a whole number, or a filter holds a NUL "
+                            "character (code bad-request)"
+                        ),
                         "401": _READ_401,
                     },
                 },
                 "post": {
                     "summary": "Create a lesson",
                     "security": [{"bearer": []}],
-                    "requestBody": {
-                        **_body(_ref("NewLesson")),
-                        "content": {
-                            "application/json": {
-                                "schema": _ref("NewLesson"),
-                                "example": _EXAMPLE_LESSON,
-                            }
-                        },
-                    },
+                    "requestBody": _body(_ref("NewLesson"), _EXAMPLE_LESSON),
                     "responses": {
                         "201": _json(
                             "Lesson",
@@ -619,7 +615,7 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [*search_filters, *_paging(20)],
                     "responses": {
                         "200": _json("SearchResults", "One page of hits, facets, suggestion"),
-                        "400": _BAD_PARAMETER,
+                        "400": _BAD_PAGING,
                         "401": _READ_401,
                     },
                 }

@@ -83,7 +83,7 @@ def resolve_filter(name: str, value: str) -> str | None:
     if name == "confirmations":
         if value.lower() in ("ja", "yes"):
             return "1"
-        return value if value.isdigit() and 0 < int(value) <= 1000 else None
+        return value if value.isascii() and value.isdigit() and 0 < int(value) <= 1000 else None
     return None
 
 

@@ -246,7 +246,8 @@ def _year(fm: dict[str, Any], errors: list[FieldError]) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        isinstance(value, int)
+        or (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit())
     ):
         errors.append(FieldError("year", f"'{value}' is geen jaartal"))
         return None
