@@ -56,6 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter = create_limiter(app)
 
+    from wiki import i18n
+
+    i18n.init_app(app)
+
     from wiki.search.engine import SearchIndex
 
     app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from wiki.extensions import db, login_manager
+from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wiki.models import User
 from wiki.services.errors import DomainError
 from wiki.vocabulary import (
@@ -36,13 +38,14 @@ def viewer() -> User | None:
 
 def register_web(app: Flask) -> None:
     """Attach the HTML blueprints, the login loader, error handlers and headers."""
-    from wiki.web import accounts, browse, curation, lessons, search
+    from wiki.web import accounts, browse, curation, language, lessons, search
 
     app.register_blueprint(browse.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(lessons.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(curation.bp)
+    app.register_blueprint(language.bp)
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in om verder te gaan."
@@ -60,9 +63,11 @@ def register_web(app: Flask) -> None:
         CONFIRMATION_RESULTS=CONFIRMATION_RESULTS,
         EVIDENCE=EVIDENCE,
         viewer=viewer,
+        LANGUAGES=LANGUAGES,
+        current_language=current_language,
     )
-    app.jinja_env.filters["nl_datetime"] = _nl_datetime
-    app.jinja_env.filters["nl_date"] = _nl_date
+    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["datetime"] = _datetime
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -130,12 +135,16 @@ def _error_response(
     ), status
 
 
-_MONTHS = "jan feb mrt apr mei jun jul aug sep okt nov dec".split()
+def current_language() -> str:
+    """The language of this response ('nl' or 'en'), for <html lang> and the switch."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
-def _nl_date(value: Any) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
+def _date(value: Any) -> str:
+    """'1 dec 2026' / 'Dec 1, 2026' in the visitor's language."""
+    return format_date(value, "medium") if value else ""
 
 
-def _nl_datetime(value: Any) -> str:
-    return f"{_nl_date(value)} {value:%H:%M} UTC" if value else ""
+def _datetime(value: Any) -> str:
+    """Date and time in Dutch time (Europe/Amsterdam), in the visitor's language."""
+    return format_datetime(value, "medium") if value else ""

@@ -28,7 +28,7 @@ bp = Blueprint("accounts", __name__)
 FAILED_LOGIN_STATUS = 401  # the status of refused credentials: only these count towards the limit
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths: never redirect to another host after login."""
     if not target:
         return url_for("browse.home")
@@ -52,7 +52,7 @@ def login() -> Any:
         return render_template("accounts/login.html", form=form), 401
     login_user(user)
     flash(f"Welkom, {user.display_name}.", "success")
-    return redirect(_safe_next(form.next.data))
+    return redirect(safe_next(form.next.data))
 
 
 def limit_login_attempts(limiter: Limiter) -> None:

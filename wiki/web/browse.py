@@ -105,3 +105,9 @@ def feed() -> Response:
     # Feeds are read anonymously by feed readers: only public lessons, whatever the session.
     body = render_template("feed.xml", revisions=lessons.recent_revisions(None, 50))
     return Response(body, mimetype="application/atom+xml; charset=utf-8")
+
+
+@bp.get("/toegankelijkheid")
+def accessibility() -> str:
+    """The accessibility statement (WCAG 2.1 AA, as the Dutch accessibility decree asks)."""
+    return render_template("accessibility.html")

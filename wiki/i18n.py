@@ -1,0 +1,50 @@
+"""The interface language: Dutch by default, English on request (Flask-Babel).
+
+Source strings (msgids) are English; `wiki/translations/nl` holds the Dutch catalogue, and
+English needs none. Pages are Dutch unless the visitor chose English with the language
+switch (a cookie); API clients may ask for English with `Accept-Language`.
+
+Updating the catalogue after changing texts (see README, "Translations"):
+    pybabel extract -F babel.cfg -k lazy_gettext -k N_ -o wiki/translations/messages.pot .
+    pybabel update -i wiki/translations/messages.pot -d wiki/translations -l nl
+    pybabel compile -d wiki/translations
+"""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel
+
+from wiki.config import PACKAGE_ROOT
+
+LANGUAGES = {"nl": "Nederlands", "en": "English"}
+DEFAULT_LANGUAGE = "nl"
+COOKIE_NAME = "leerwiki_lang"
+TRANSLATIONS_DIR = PACKAGE_ROOT / "translations"
+
+babel = Babel()
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a string for extraction without translating it here (translated where shown)."""
+    return message
+
+
+def select_language() -> str:
+    """The visitor's choice (cookie), else for the API `Accept-Language`, else Dutch."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    chosen = request.cookies.get(COOKIE_NAME)
+    if chosen in LANGUAGES:
+        return chosen
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel: Dutch default, catalogues in the package, Amsterdam time."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    babel.init_app(app, locale_selector=select_language)
