@@ -136,6 +136,7 @@ def app_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Fla
 
     yield build
     for app in made:
+        app.extensions["search_index"].close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -285,7 +285,7 @@ def test_drafts_hidden_from_anonymous_visitors(client, make_lesson, make_user):
         assert "Openbare les" in page, url
         assert "Geheime concept" not in page, url
     assert client.get("/tags/geheim").status_code == 404
-    assert "1 lessen uit 1 provincies." in text_of(client.get("/"))
+    assert "1 les uit 1 provincie." in text_of(client.get("/"))
     assert "Geheime" not in client.get("/recent.atom").get_data(as_text=True)
 
     login(client, make_user(role="author"))

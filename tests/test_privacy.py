@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,8 @@ def kinds(text: str) -> set[str]:
 # --- the interface ---------------------------------------------------------------------
 
 
-def test_kinds_have_dutch_labels() -> None:
+def test_kinds_have_dutch_labels(app: Any) -> None:
+    # The labels are lazy translations: Dutch in the app's default language.
     assert privacy.KINDS == {
         "name": "persoonsnaam",
         "bsn": "BSN",

@@ -220,7 +220,9 @@ def test_concurrent_saves_from_processes_lose_nothing(
 ) -> None:
     started = time.perf_counter()
     errors = run_workers(app, tmp_path, shared_tags=False)
-    assert time.perf_counter() - started < 30
+    # Not a speed target: a writer that waits out Whoosh's lock timeout instead of retrying
+    # would take minutes; a loaded 2-core CI machine needs a generous margin.
+    assert time.perf_counter() - started < 120
     check_all_saved(client, errors)
 
 

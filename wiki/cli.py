@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -10,10 +11,22 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext
 
-from wiki.services import backup, content_io, following, indexing, privacy, setup, users
+from wiki.services import (
+    backup,
+    content_io,
+    following,
+    indexing,
+    privacy,
+    privacy_pool,
+    setup,
+    users,
+)
 from wiki.services.errors import DomainError, ValidationFailed
 from wiki.vocabulary import ROLES
+
+BULK_IMPORT = 200  # files from which scanning in worker processes pays for starting them
 
 
 def main() -> None:
@@ -50,25 +63,36 @@ def serve(host: str, port: int, threads: int) -> None:
     import waitress
 
     started = time.perf_counter()
+    workers = int(current_app.config["PRIVACY_WORKERS"])
+    if workers > 0:  # deduce (1.1 GB) in scanner processes, not in the server
+        privacy_pool.install(workers)
     setup.upgrade_database()
     content_dir = Path(current_app.config["CONTENT_DIR"])
     report = setup.load_content_if_empty(content_dir)
     if report is not None:
-        click.echo(f"Voorbeeldinhoud geladen uit {content_dir}: {report.summary()}")
+        click.echo(
+            gettext(
+                "Sample content loaded from %(folder)s: %(summary)s",
+                folder=str(content_dir),
+                summary=report.summary(),
+            )
+        )
         for rejection in report.rejected:
-            click.echo(f"  afgewezen: {rejection}", err=True)
+            click.echo("  " + gettext("rejected: %(rejection)s", rejection=rejection), err=True)
     drift = indexing.repair()
     if not drift.clean:
-        click.echo(f"Zoekindex hersteld: {drift.summary()}")
+        click.echo(gettext("Search index repaired: %(summary)s", summary=drift.summary()))
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     # Other nodes may write to the same database: follow its change sequence.
     following.Follower(app).start()
     # Warm the search caches and load the privacy guard (deduce, seconds) in the background:
     # pages are served meanwhile; only a save waits if it comes before deduce is ready.
     threading.Thread(target=indexing.search_index().warm, daemon=True).start()
-    threading.Thread(target=privacy.warm, daemon=True).start()
-    click.echo(f"Klaar in {time.perf_counter() - started:.1f} s.")
-    click.echo(f"Leerwiki draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
+    if workers == 0:
+        threading.Thread(target=privacy.warm, daemon=True).start()
+    click.echo(gettext("Ready in %(seconds).1f s.", seconds=time.perf_counter() - started))
+    url = f"http://{host}:{port}/"
+    click.echo(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))
     waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
 
 
@@ -79,8 +103,12 @@ def serve(host: str, port: int, threads: int) -> None:
 def import_content(path: Path, dry_run: bool) -> None:
     """Import lesson files (idempotent); every rejected file is listed with its reason."""
     files = content_io.lesson_files(path)
+    if len(files) >= BULK_IMPORT:
+        # Scan on every core: deduce loads in each worker (seconds), then scans in parallel.
+        privacy_pool.install(max(1, min(4, os.cpu_count() or 1)))
     if len(files) > 50 and sys.stderr.isatty():
-        with click.progressbar(length=len(files), label="Importeren", file=sys.stderr) as bar:
+        label = gettext("Importing")
+        with click.progressbar(length=len(files), label=label, file=sys.stderr) as bar:
             report = content_io.import_folder(
                 path, dry_run=dry_run, progress=lambda _p: bar.update(1)
             )
@@ -90,7 +118,8 @@ def import_content(path: Path, dry_run: bool) -> None:
         def tick(_p: Path) -> None:
             done[0] += 1
             if done[0] % 1000 == 0:
-                click.echo(f"  {done[0]}/{len(files)} bestanden", err=True)
+                progress = gettext("%(done)s/%(total)s files", done=done[0], total=len(files))
+                click.echo("  " + progress, err=True)
 
         report = content_io.import_folder(path, dry_run=dry_run, progress=tick)
     else:
@@ -129,7 +158,7 @@ def create_user(
 ) -> None:
     """Create an account; the password is read from standard input."""
     if sys.stdin.isatty():
-        password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
@@ -156,7 +185,7 @@ def create_token(email: str) -> None:
     except DomainError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
-    click.echo("Bewaar dit token: het wordt niet opnieuw getoond.")
+    click.echo(gettext("Keep this token safe: it will not be shown again."))
     click.echo(token)
 
 
@@ -191,7 +220,7 @@ def reindex(check: bool) -> None:
         return
     total = indexing.lesson_count()
     started = time.perf_counter()
-    with click.progressbar(length=total, label="Indexeren", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=gettext("Indexing"), file=sys.stderr) as bar:
         count = indexing.rebuild(progress=lambda n: bar.update(1))
     click.echo(f"indexed {count} lessons in {time.perf_counter() - started:.1f} s")
 
@@ -215,7 +244,7 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path, yes: bool) -> None:
     """Replace the database with a backup (stop the server first), then rebuild the index."""
     if not yes:
-        click.confirm("De huidige database wordt vervangen. Doorgaan?", abort=True)
+        click.confirm(gettext("The current database will be replaced. Continue?"), abort=True)
     try:
         backup.restore(path)
     except DomainError as exc:

@@ -41,6 +41,7 @@ ENV_KEYS = {
     "LEERWIKI_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "LEERWIKI_TRUST_PROXY": "TRUST_PROXY",
     "LEERWIKI_REVIEW_REQUIRED": "REVIEW_REQUIRED",
+    "LEERWIKI_PRIVACY_WORKERS": "PRIVACY_WORKERS",
 }
 BOOLEAN_KEYS = frozenset({"SESSION_COOKIE_SECURE", "REVIEW_REQUIRED"})
 _TRUE = frozenset({"1", "true", "yes", "on", "ja"})
@@ -66,6 +67,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         # True: authors submit lessons for review; only curators publish.
         "REVIEW_REQUIRED": False,
+        # Scanner processes `serve` starts for the privacy guard (deduce, 1.1 GB each);
+        # 0 scans inside the server process.
+        "PRIVACY_WORKERS": 1,
         "WTF_CSRF_TIME_LIMIT": None,  # a long edit must not lose its token
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PAGE_SIZE": 25,
@@ -89,6 +93,10 @@ def _typed(env_name: str, key: str, value: str) -> Any:
         return parse_bool(env_name, value)
     if key == "TRUST_PROXY":
         return proxy_count(value)
+    if key == "PRIVACY_WORKERS":
+        if not value.strip().isdigit():
+            raise ValueError(f"{env_name}={value!r}: use a number of processes (0 or more)")
+        return int(value)
     return value
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from flask_babel import gettext
 from frontmatter.default_handlers import YAMLHandler
 
 from wiki.vocabulary import FRONT_MATTER_KEYS
@@ -34,36 +35,46 @@ class LessonFile:
 def parse(data: bytes) -> LessonFile:
     """Parse the bytes of a lesson file; raises FileFormatError with a specific reason."""
     if not data.strip():
-        raise FileFormatError("file", "het bestand is leeg")
+        raise FileFormatError("file", gettext("the file is empty"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileFormatError(
-            "file", f"het bestand is geen UTF-8 (ongeldige byte op positie {exc.start})"
+            "file",
+            gettext(
+                "the file is not UTF-8 (invalid byte at position %(position)s)",
+                position=exc.start,
+            ),
         ) from exc
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     if not _HANDLER.detect(text):
         raise FileFormatError(
-            "front matter", "geen front matter: het bestand moet met '---' beginnen"
+            "front matter", gettext("no front matter: the file must begin with '---'")
         )
     try:
         raw_yaml, body = _HANDLER.split(text)
     except ValueError as exc:
         raise FileFormatError(
-            "front matter", "de front matter wordt niet afgesloten met '---'"
+            "front matter", gettext("the front matter is not closed with '---'")
         ) from exc
     try:
         meta = yaml.load(raw_yaml, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
-        line = f" (regel {where.line + 2})" if where is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise FileFormatError("front matter", f"ongeldige YAML{line}: {problem}") from exc
+        message = (
+            gettext(
+                "invalid YAML (line %(line)s): %(problem)s", line=where.line + 2, problem=problem
+            )
+            if where is not None
+            else gettext("invalid YAML: %(problem)s", problem=problem)
+        )
+        raise FileFormatError("front matter", message) from exc
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise FileFormatError(
-            "front matter", "de front matter moet uit 'sleutel: waarde'-regels bestaan"
+            "front matter", gettext("the front matter must consist of 'key: value' lines")
         )
     return LessonFile(front_matter={str(k): v for k, v in meta.items()}, body=normalise_body(body))
 

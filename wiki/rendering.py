@@ -2,6 +2,10 @@
 
 Pipeline: Markdown (with wiki links and a table of contents) -> HTML -> nh3 allowlist.
 Sanitising is not optional: every caller gets sanitised output.
+
+Rendered HTML is cached per revision and shared by every visitor, so it holds no interface
+text: `localise` adds the tooltip of links to missing lessons in the visitor's language when
+the HTML is shown (`as_markup` does it).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 import markdown
 import nh3
+from flask_babel import gettext
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
@@ -83,8 +88,7 @@ class _WikiLinkProcessor(InlineProcessor):
             element.set("class", "wikilink")
         else:
             element.set("href", self.resolver.create_url(slug))
-            element.set("class", "wikilink missing")
-            element.set("title", "Deze les bestaat nog niet: aanmaken")
+            element.set("class", "wikilink missing")  # its title is added by `localise`
         return element, m.start(0), m.end(0)
 
 
@@ -174,9 +178,21 @@ def sanitise(raw_html: str) -> str:
     )
 
 
+# A link to a missing lesson as nh3 writes it, with the title an older render may have stored.
+_MISSING_LINK = re.compile(r'(<a class="wikilink missing" href="[^"<>]*")(?: title="[^"<>]*")?')
+
+
+def localise(sanitised_html: str) -> str:
+    """Give links to missing lessons their tooltip in the current language (idempotent)."""
+    if 'class="wikilink missing"' not in sanitised_html:
+        return sanitised_html
+    title = html.escape(gettext("This lesson does not exist yet: create it"), quote=True)
+    return _MISSING_LINK.sub(lambda m: f'{m.group(1)} title="{title}"', sanitised_html)
+
+
 def as_markup(sanitised_html: str) -> Markup:
-    """Mark HTML that came out of `render` as safe for Jinja."""
-    return Markup(sanitised_html)  # noqa: S704 - sanitised by nh3 in render()
+    """Mark HTML that came out of `render` as safe for Jinja, with its interface text added."""
+    return Markup(localise(sanitised_html))  # noqa: S704 - sanitised by nh3 in render()
 
 
 def highlight(snippet: str) -> Markup:

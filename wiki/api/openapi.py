@@ -208,7 +208,12 @@ def _schemas() -> dict[str, Any]:
                             "unauthenticated, forbidden, not-found, slug-taken, edit-conflict, "
                             "already-recorded, invalid, personal-data, ...",
                         },
-                        "message": {"type": "string", "minLength": 1, "description": "Dutch"},
+                        "message": {
+                            "type": "string",
+                            "minLength": 1,
+                            "description": "For people: Dutch, or English with "
+                            "`Accept-Language: en`",
+                        },
                         "fields": {
                             "type": "object",
                             "description": "invalid: the problem per field",
@@ -469,7 +474,8 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "description": "Lessons learned in the Dutch social domain. Writes need a Bearer token "
             "(`leerwiki tokens create EMAIL`); reads take one optionally. Every error is "
-            '`{"error": {"code", "message"}}`. Text may not contain NUL characters (refused).',
+            '`{"error": {"code", "message"}}`; messages are Dutch unless `Accept-Language` '
+            "prefers English (`en`). Text may not contain NUL characters (refused).",
         },
         "servers": [{"url": "/api/v1"}],
         "components": {

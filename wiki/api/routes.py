@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext
 
 from wiki import rendering
 from wiki.api.openapi import openapi_document
@@ -56,10 +57,10 @@ def _token_user() -> User | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("gebruik 'Authorization: Bearer TOKEN'")
+        raise Unauthenticated(gettext("use 'Authorization: Bearer TOKEN'"))
     user = users.user_for_token(token.strip())
     if user is None:
-        raise Unauthenticated("onbekend of ingetrokken token")
+        raise Unauthenticated(gettext("unknown or revoked token"))
     return user
 
 
@@ -79,16 +80,17 @@ def _refuse_nul_in_path(endpoint: str | None, values: dict[str, Any] | None) -> 
     """No lesson has a NUL in its slug: answer 404 before the database is asked."""
     slug = (values or {}).get("slug")
     if isinstance(slug, str) and "\x00" in slug:
-        raise NotFound(f"les '{slug.replace(chr(0), '')}' bestaat niet")
+        raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug.replace(chr(0), "")))
 
 
 def _json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest("de body moet een JSON-object zijn (Content-Type: application/json)")
+        raise BadRequest(gettext("the body must be a JSON object (Content-Type: application/json)"))
     refused = sorted(str(k) for k, v in data.items() if _has_nul(k) or _has_nul(v))
     if refused:
-        raise ValidationFailed([FieldError(k, "bevat een ongeldig teken (NUL)") for k in refused])
+        message = gettext("contains an invalid character (NUL)")
+        raise ValidationFailed([FieldError(k, message) for k in refused])
     return data
 
 
@@ -97,7 +99,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()):  # '²'.isdigit() is true, int('²') fails
-        raise BadRequest(f"'{name}' moet een geheel getal zijn")
+        raise BadRequest(gettext("'%(name)s' must be a whole number", name=name))
     return min(high, max(low, int(raw)))
 
 
@@ -105,7 +107,7 @@ def _text_arg(name: str) -> str | None:
     """A text filter; a NUL in it is refused (400) rather than sent to the database."""
     raw = request.args.get(name) or None
     if raw is not None and "\x00" in raw:
-        raise BadRequest(f"'{name}' bevat een ongeldig teken (NUL)")
+        raise BadRequest(gettext("'%(name)s' contains an invalid character (NUL)", name=name))
     return raw
 
 
@@ -166,10 +168,10 @@ def _lesson_fields(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
     allowed = set(FRONT_MATTER_KEYS) | {"markdown", "comment", "base_revision"} | READ_ONLY_KEYS
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise ValidationFailed([FieldError(k, "onbekend veld") for k in unknown])
+        raise ValidationFailed([FieldError(k, gettext("unknown field")) for k in unknown])
     markdown = data.get("markdown", "")
     if not isinstance(markdown, str):
-        raise ValidationFailed([FieldError("markdown", "moet tekst zijn")])
+        raise ValidationFailed([FieldError("markdown", gettext("must be text"))])
     front_matter = {k: v for k, v in data.items() if k in FRONT_MATTER_KEYS}
     return front_matter, markdown
 
@@ -200,13 +202,14 @@ def update_lesson(slug: str) -> Any:
         raise ValidationFailed(
             [
                 FieldError(
-                    "base_revision", "verplicht: het revisienummer waarop uw wijziging voortbouwt"
+                    "base_revision",
+                    gettext("required: the number of the revision your change builds on"),
                 )
             ]
         )
     front_matter, markdown = _lesson_fields(payload)
     if "slug" in front_matter and front_matter["slug"] != slug:
-        raise ValidationFailed([FieldError("slug", "de slug van een les kan niet veranderen")])
+        raise ValidationFailed([FieldError("slug", gettext("the slug of a lesson cannot change"))])
     current = lessons.current_revision(lesson)
     merged = {**current.front_matter, **front_matter}
     data = validate(merged, markdown if "markdown" in payload else current.body)
@@ -238,7 +241,7 @@ def add_confirmation(slug: str) -> Any:
     payload = _json_body()
     result, note = payload.get("result", ""), payload.get("note", "")
     if not isinstance(result, str) or not isinstance(note, str):
-        raise ValidationFailed([FieldError("result", "result en note moeten tekst zijn")])
+        raise ValidationFailed([FieldError("result", gettext("result and note must be text"))])
     confirmation = confirmations.add(slug, user, result, note)
     response = jsonify(confirmations.as_dict(confirmation))
     response.status_code = 201
@@ -248,10 +251,10 @@ def add_confirmation(slug: str) -> Any:
 
 @bp.post("/lessons/<slug>/comments")
 def add_comment(slug: str) -> Any:
-    user = permissions.require_login(_token_user(), "te reageren")
+    user = permissions.require_login(_token_user(), permissions.COMMENT)
     body = _json_body().get("body", "")
     if not isinstance(body, str):
-        raise ValidationFailed([FieldError("body", "moet tekst zijn")])
+        raise ValidationFailed([FieldError("body", gettext("must be text"))])
     comment = comments.add(slug, user, body)
     response = jsonify(
         {"id": comment.id, "body": comment.body, "created_at": comment.created_at.isoformat()}

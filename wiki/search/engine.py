@@ -9,16 +9,17 @@ from __future__ import annotations
 import os
 import re
 import threading
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, fields, index, qparser, sorting
+import numpy as np
+from whoosh import fields, index, qparser
 from whoosh import query as wq
 from whoosh.analysis import (
     CharsetFilter,
@@ -27,9 +28,10 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
-from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
+
+from wiki.search import scoring
 
 # Hyphens, slashes and markup characters split words: "re-integratie" -> re, integratie.
 WORD_PATTERN = r"\w+"
@@ -55,6 +57,7 @@ MAX_COMPOUNDS = 24  # ... of which the most frequent are searched
 IDLE_SEARCHERS = 2  # pooled searchers: about one per core
 BULK = 500  # documents in one update from which the multi-process writer pays off
 HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the renderer escapes, then marks
+SNIPPET_BEFORE, SNIPPET_LENGTH = 60, 220  # characters of context before the first match; in all
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
 
@@ -67,6 +70,10 @@ def dutch_analyzer() -> Any:
         | StopFilter(stoplist=DUTCH_STOP_WORDS, minsize=2)
         | StemFilter(lang="nl", cachesize=50_000)
     )
+
+
+_TEXT_ANALYZER = dutch_analyzer()  # for highlighting: the same words the index holds
+_WORD = re.compile(WORD_PATTERN)
 
 
 def spelling_analyzer() -> Any:
@@ -166,41 +173,6 @@ class Results:
     unknown_words: list[str] = field(default_factory=list)
 
 
-class _MarkerFormatter(Formatter):
-    """Marks matches with control characters so HTML escaping stays in one place."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"{HIT_START}{get_text(text, token, replace)}{HIT_END}"
-
-
-class _Recording:
-    """Mixin for Whoosh collectors: remember every matching document number.
-
-    Facets and the exact total come from this list, so a search walks the matches once
-    (scoring and counting together) instead of running the query a second time.
-    """
-
-    matched: array[int]
-
-    def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
-        super().prepare(top_searcher, q, context)  # type: ignore[misc]
-        self.matched = array("I")
-
-
-class _TopRecording(_Recording, collectors.TopCollector):
-    def _collect(self, global_docnum: int, score: float) -> Any:
-        self.matched.append(global_docnum)
-        return super()._collect(global_docnum, score)
-
-
-class _SortingRecording(_Recording, collectors.SortingCollector):
-    def collect(self, sub_docnum: int) -> Any:
-        self.matched.append(self.offset + sub_docnum)
-        return super().collect(sub_docnum)
-
-
 @dataclass(eq=False)
 class _Lease:
     """A searcher for one index generation, with caches tied to its document numbers."""
@@ -208,8 +180,9 @@ class _Lease:
     ix: Any
     generation: int
     searcher: Any
-    filters: dict[Filters, set[int]] = field(default_factory=dict)
-    columns: dict[str, list[str]] = field(default_factory=dict)
+    filters: dict[Filters, np.ndarray] = field(default_factory=dict)  # visible documents
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # per document, whole index
+    compounds: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # word -> compounds
 
 
 class SearchIndex:
@@ -222,6 +195,11 @@ class SearchIndex:
         self._idle: list[_Lease] = []  # searchers of the latest generation, free to lend
         # (segment id, column name or 'lexicon:body') -> values; segments are immutable
         self._segments: dict[tuple[str, str], Any] = {}
+        self._arrays = scoring.SegmentArrays()  # posting lists and field lengths as arrays
+        # Facet values as small numbers, the same in every segment (append-only).
+        self._codes: dict[str, int] = {}
+        self._labels: list[str] = []
+        self._codes_lock = threading.Lock()
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -257,6 +235,13 @@ class SearchIndex:
     def _reset(self) -> None:
         with self._lock:
             self._ix = None
+
+    def close(self) -> None:
+        """Close the pooled searchers and their files (searches reopen them when needed)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for lease in idle:
+            lease.searcher.close()
 
     @contextmanager
     def _searcher(self) -> Iterator[Any]:
@@ -302,6 +287,10 @@ class SearchIndex:
                     lease.searcher.close()
 
     def _writer(self, **options: Any) -> Any:
+        # Segments as separate files, not one compound file: Whoosh copies each part of a
+        # compound segment it opens into memory (a BytesIO per searcher), which at 100,000
+        # lessons cost some 300 MB per searcher; plain files are read through the page cache.
+        options.setdefault("compound", False)
         try:
             return self._index().writer(**options)
         except (index.EmptyIndexError, FileNotFoundError):
@@ -313,7 +302,14 @@ class SearchIndex:
         search, so the first visitor after a start does not wait for them."""
         with self._lease() as lease:
             for column in FACET_COLUMNS.values():
-                self._column_values(lease, column)
+                self._column_codes(lease, column)
+            for column in ("updated", "confirmations"):
+                self._column_numbers(lease, column)
+            for sub, _offset in lease.searcher.leaf_searchers():
+                reader = sub.reader()
+                if reader.segment() is not None:
+                    for name in TEXT_FIELDS:
+                        self._arrays.lengths(reader, name)
             self._body_vocabulary(lease.searcher)
 
     # ---- writing ---------------------------------------------------------------
@@ -392,100 +388,124 @@ class SearchIndex:
         per_page: int = 20,
         sort: str = "relevance",
     ) -> Results:
-        """All words must match by default; facets are counted over every match."""
+        """All words must match by default; facets are counted over every match.
+
+        The query is scored for every document at once (scoring.Evaluator), then the
+        matches are intersected with what the reader may see; the total, the facets and
+        the page all come from that one set.
+        """
         with self._lease() as lease:
             searcher = lease.searcher
-            user_query, unknown = self._parse(searcher, text)
-            limit = page * per_page
-            collector: _Recording
-            if sort == "newest":
-                collector = _SortingRecording(
-                    sorting.FieldFacet("updated", reverse=True), limit=limit
-                )
-            elif sort == "confirmed":
-                collector = _SortingRecording(
-                    sorting.MultiFacet(
-                        [
-                            sorting.FieldFacet("confirmations", reverse=True),
-                            sorting.FieldFacet("updated", reverse=True),
-                        ]
-                    ),
-                    limit=limit,
-                )
-            else:
-                # No block-quality skipping or matcher replacement (both drop low-scoring
-                # matches): every match is visited anyway, to count facets and the total.
-                collector = _TopRecording(limit=limit, usequality=False, replace=0)
+            user_query, unknown = self._parse(lease, text)
             allowed = self._allowed(lease, filters)
-            if not allowed:  # Whoosh reads an empty allow set as "no filter"
-                return Results(0, [], {f: {} for f in FACET_COLUMNS}, page, per_page, unknown)
-            wrapped = collectors.FilterCollector(collector, allow=allowed)
-            searcher.search_with_collector(user_query, wrapped)
-            results = wrapped.results()
-            results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-            results.formatter = _MarkerFormatter()
-            counts = self._facet_counts(lease, collector.matched)
-            first_match = _first_match_pattern(user_query)
+            matches = scoring.Evaluator(searcher, self._arrays).evaluate(user_query)
+            visible = matches.mask & allowed
+            counts = self._facet_counts(lease, visible)
+            limit = page * per_page
+            docs = scoring.top(visible, self._sort_keys(lease, sort, matches.score), limit)
+            body_terms, summary_terms = (
+                _query_terms(user_query, "body"),
+                _query_terms(user_query, "summary"),
+            )
             hits = []
-            for hit in results[(page - 1) * per_page : limit]:
-                stored = hit.fields()
-                body = _around_first_match(stored.get("body", ""), first_match)
+            for docnum in docs[(page - 1) * per_page :].tolist():
+                stored = searcher.stored_fields(docnum)
                 snippet = (
-                    hit.highlights("body", text=body)
-                    or hit.highlights("summary")
+                    _highlight(stored.get("body", ""), body_terms)
+                    or _highlight(stored.get("summary", ""), summary_terms)
                     or stored.get("summary", "")
                 )
-                # Sorted searches carry a sort key in `score`, not a relevance score.
-                score = hit.score if sort == "relevance" else None
+                # Sorted searches have no relevance score to show.
+                score = float(matches.score[docnum]) if sort == "relevance" else None
                 hits.append(_hit(stored, score, snippet))
-            return Results(len(collector.matched), hits, counts, page, per_page, unknown)
+            total = int(np.count_nonzero(visible))
+            return Results(total, hits, counts, page, per_page, unknown)
 
-    def _allowed(self, lease: _Lease, filters: Filters) -> set[int]:
-        """Document numbers passing the filters, kept with the searcher they belong to."""
+    def _allowed(self, lease: _Lease, filters: Filters) -> np.ndarray:
+        """Which documents pass the filters (a mask), kept with the searcher it belongs to."""
         cache = lease.filters
         allowed = cache.get(filters)
         if allowed is None:
             if len(cache) >= 64:
                 cache.clear()
-            allowed = cache[filters] = set(lease.searcher.docs_for_query(_filter_query(filters)))
+            allowed = np.zeros(lease.searcher.doc_count_all(), bool)
+            docs = list(lease.searcher.docs_for_query(_filter_query(filters)))
+            allowed[np.array(docs, np.int64)] = True
+            cache[filters] = allowed
         return allowed
 
-    def _facet_counts(self, lease: _Lease, matched: array[int]) -> dict[str, dict[str, int]]:
-        """Counts per facet value over every matching document, named as in the API contract.
+    def _sort_keys(self, lease: _Lease, sort: str, score: np.ndarray) -> list[np.ndarray]:
+        """Ascending keys for scoring.top: best first, newest first, most confirmed first."""
+        if sort == "newest":
+            return [-self._column_numbers(lease, "updated")]
+        if sort == "confirmed":
+            return [
+                -self._column_numbers(lease, "confirmations"),
+                -self._column_numbers(lease, "updated"),
+            ]
+        return [-score]
 
-        Reads the sortable columns into lists once per segment (segments never change; a new
-        commit adds or merges segments), so counting is a C-speed pass over the matches.
-        """
+    def _facet_counts(self, lease: _Lease, visible: np.ndarray) -> dict[str, dict[str, int]]:
+        """Counts per facet value over every visible match, named as in the API contract."""
         counts: dict[str, dict[str, int]] = {}
         for facet, column in FACET_COLUMNS.items():
-            values = self._column_values(lease, column)
-            tally: Counter[str] = Counter(map(values.__getitem__, matched))
-            if facet == "theme":
+            codes = self._column_codes(lease, column)
+            tally = np.bincount(codes[visible], minlength=0)
+            found = {self._labels[c]: int(n) for c, n in enumerate(tally.tolist()) if n}
+            if facet == "theme":  # the column holds each lesson's themes as "a,b"
                 split: Counter[str] = Counter()
-                for key, n in tally.items():
+                for key, n in found.items():
                     for theme in key.split(","):
-                        if theme:
-                            split[theme] += n
-                tally = split
-            counts[facet] = {k: v for k, v in tally.items() if k}
+                        split[theme] += n
+                found = dict(split)
+            counts[facet] = {k: v for k, v in found.items() if k}
         return counts
 
-    def _column_values(self, lease: _Lease, column: str) -> list[str]:
-        """One column's value for every document number of this searcher."""
-        per_searcher = lease.columns
-        values = per_searcher.get(column)
-        if values is None:
+    def _column_codes(self, lease: _Lease, column: str) -> np.ndarray:
+        """One column as value codes (an index into self._labels) for every document."""
+        key = f"codes:{column}"
+        codes = lease.columns.get(key)
+        if codes is None:
 
-            def read(reader: Any) -> list[str]:
+            def read(reader: Any) -> np.ndarray:
+                count = reader.doc_count_all()
                 if not reader.has_column(column):
-                    return [""] * reader.doc_count_all()
-                seen: dict[str, str] = {}  # one string object per distinct value
-                return [seen.setdefault(v, v) for v in map(_text, reader.column_reader(column))]
+                    return np.full(count, self._code(""), np.int32)
+                values = map(_text, reader.column_reader(column))
+                return np.fromiter(map(self._code, values), np.int32, count)
 
-            values = per_searcher[column] = [
-                v for part in self._per_segment(lease.searcher, column, read) for v in part
-            ]
-        return values
+            parts = self._per_segment(lease.searcher, key, read)
+            codes = lease.columns[key] = np.concatenate(parts) if parts else np.empty(0, np.int32)
+        return codes
+
+    def _code(self, value: str) -> int:
+        """A stable small number for a column value (municipality, province, type, themes)."""
+        code = self._codes.get(value)
+        if code is None:
+            with self._codes_lock:
+                code = self._codes.setdefault(value, len(self._labels))
+                if code == len(self._labels):
+                    self._labels.append(value)
+        return code
+
+    def _column_numbers(self, lease: _Lease, column: str) -> np.ndarray:
+        """A numeric or date column (its raw sortable number) for every document."""
+        key = f"numbers:{column}"
+        numbers = lease.columns.get(key)
+        if numbers is None:
+
+            def read(reader: Any) -> np.ndarray:
+                count = reader.doc_count_all()
+                if not reader.has_column(column):
+                    return np.zeros(count, np.float64)
+                values = reader.column_reader(column, translate=False)
+                return np.fromiter(values, np.float64, count)
+
+            parts = self._per_segment(lease.searcher, key, read)
+            numbers = lease.columns[key] = (
+                np.concatenate(parts) if parts else np.empty(0, np.float64)
+            )
+        return numbers
 
     def _per_segment(self, searcher: Any, name: str, build: Any) -> list[Any]:
         """build(segment reader) for each segment of the searcher, cached by segment id.
@@ -510,6 +530,7 @@ class SearchIndex:
                 parts.append(part)
             for gone in [k for k in self._segments if k[0] not in live and k[1] == name]:
                 del self._segments[gone]
+        self._arrays.forget(live)
         return parts
 
     def related(self, slug: str, filters: Filters, limit: int = 5) -> list[Hit]:
@@ -549,8 +570,9 @@ class SearchIndex:
 
     # ---- query parsing ---------------------------------------------------------
 
-    def _parse(self, searcher: Any, text: str) -> tuple[Any, list[str]]:
+    def _parse(self, lease: _Lease, text: str) -> tuple[Any, list[str]]:
         """Parse the user's words; never raises. Returns the query and unknown words."""
+        searcher = lease.searcher
         if not text.strip():
             return wq.Every(), []
         schema = searcher.schema  # the searcher's own: reading the latest TOC races commits
@@ -563,7 +585,7 @@ class SearchIndex:
         except Exception:  # noqa: BLE001 - any parser failure falls back to plain words
             words = re.findall(r"\w+", text)
             parsed = parser.parse(" ".join(words)) if words else wq.NullQuery
-        expanded = self._expand_compounds(searcher, parsed)
+        expanded = self._expand_compounds(lease, parsed)
         unknown = [
             w
             for w in re.findall(r"[^\W\d_]{3,}", text)
@@ -571,7 +593,7 @@ class SearchIndex:
         ]
         return expanded, unknown
 
-    def _expand_compounds(self, searcher: Any, q: Any) -> Any:
+    def _expand_compounds(self, lease: _Lease, q: Any) -> Any:
         """Let a word also find compounds that start with it: schuld -> schuldhulpverlening.
 
         A candidate counts only when what follows the word (after a linking s/e/en) itself
@@ -582,33 +604,40 @@ class SearchIndex:
             stem = q.text
             if not isinstance(stem, str) or len(stem) < MIN_PART:
                 return q
-            vocabulary = self._body_vocabulary(searcher)
-            extra = []
-            for raw in searcher.reader().expand_prefix(q.fieldname, stem):
-                candidate = raw.decode() if isinstance(raw, bytes) else raw
-                if candidate == stem:
-                    continue
-                rest = candidate[len(stem) :]
-                if any(
-                    _starts_with_word(rest[len(link) :], vocabulary)
-                    for link in LINKING
-                    if rest.startswith(link)
-                ):
-                    extra.append(candidate)
-                if len(extra) >= MAX_CANDIDATES:
-                    break
-            if not extra:
+            key = (q.fieldname, stem)
+            compounds = lease.compounds.get(key)
+            if compounds is None:
+                compounds = lease.compounds[key] = self._compounds(lease.searcher, *key)
+            if not compounds:
                 return q
-            # The most used compounds carry the recall; a long tail of rare ones costs time.
-            reader = searcher.reader()
-            extra.sort(key=lambda t: -reader.doc_frequency(q.fieldname, t))
-            terms = [wq.Term(q.fieldname, t, boost=0.5) for t in extra[:MAX_COMPOUNDS]]
-            # The compounds are many short posting lists: a preloaded union scores them in one
-            # array pass instead of a deep tree of union matchers (2-3x faster here).
+            terms = [wq.Term(q.fieldname, t, boost=0.5) for t in compounds]
+            # The compounds are many short posting lists: one preloaded union of them.
             return wq.Or([q, wq.PreloadedOr(terms)])
         if isinstance(q, wq.Not):
             return q  # excluded words stay exact
-        return q.apply(lambda sub: self._expand_compounds(searcher, sub))
+        return q.apply(lambda sub: self._expand_compounds(lease, sub))
+
+    def _compounds(self, searcher: Any, fieldname: str, stem: str) -> list[str]:
+        """The most used index words of `fieldname` that are compounds starting with `stem`."""
+        vocabulary = self._body_vocabulary(searcher)
+        reader = searcher.reader()
+        found = []
+        for raw in reader.expand_prefix(fieldname, stem):
+            candidate = raw.decode() if isinstance(raw, bytes) else raw
+            if candidate == stem:
+                continue
+            rest = candidate[len(stem) :]
+            if any(
+                _starts_with_word(rest[len(link) :], vocabulary)
+                for link in LINKING
+                if rest.startswith(link)
+            ):
+                found.append(candidate)
+            if len(found) >= MAX_CANDIDATES:
+                break
+        # The most used compounds carry the recall; a long tail of rare ones costs time.
+        found.sort(key=lambda t: -reader.doc_frequency(fieldname, t))
+        return found[:MAX_COMPOUNDS]
 
     def _known(self, searcher: Any, word: str) -> bool:
         """A word is known when the spelling vocabulary or (stemmed) any lesson text has it."""
@@ -636,36 +665,65 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _first_match_pattern(q: Any) -> re.Pattern[str] | None:
-    """A regex for where a searched body word (a stem, so a prefix) first appears."""
-    stems = sorted(
-        {
-            t.decode() if isinstance(t, bytes) else str(t)
-            for f, t in q.iter_all_terms()
-            if f == "body"
-        },
-        key=len,
-        reverse=True,
-    )
-    if not stems:
-        return None
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
+def _query_terms(q: Any, field: str) -> frozenset[str]:
+    """The analysed words the query looks for in one field (compounds included)."""
+    return frozenset(_text(t) for f, t in q.iter_all_terms(phrases=True) if f == field)
 
 
-def _around_first_match(body: str, pattern: re.Pattern[str] | None, size: int = 1500) -> str:
-    """The part of a long body the snippet will come from.
+def _highlight(text: str, terms: frozenset[str]) -> str:
+    """A fragment of `text` around the searched words, marked for the renderer.
 
-    The highlighter re-analyses (stems) all the text it is given, which cost more than the
-    search itself for long lessons; a window around the first match gives the same snippet.
-    Accent-folded matches the regex cannot see fall back to the whole text.
+    Each word is analysed as the index analysed it (cached per distinct word), so
+    'wijkteams' is marked for a search on 'wijkteam'. Whoosh's highlighter re-analyses
+    every token through the whole filter chain and cost more than the search itself.
     """
-    if len(body) <= size or pattern is None:
-        return body
-    found = pattern.search(body)
-    if found is None:
-        return body
-    start = max(0, found.start() - size // 4)
-    return body[start : start + size]
+    if not text or not terms:
+        return ""
+    words = (m for m in _WORD.finditer(text) if _analysed(m.group()) & terms)
+    first = next(words, None)
+    if first is None:
+        return ""
+    start = _word_start(text, max(0, first.start() - SNIPPET_BEFORE))
+    end = _word_end(text, min(len(text), start + SNIPPET_LENGTH))
+    pieces, at = [], start
+    for match in (first, *_until(words, end)):
+        if match.end() > end:
+            break
+        pieces += [text[at : match.start()], HIT_START, match.group(), HIT_END]
+        at = match.end()
+    pieces.append(text[at:end])
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return prefix + " ".join("".join(pieces).split()) + suffix
+
+
+def _until(matches: Iterator[re.Match[str]], end: int) -> Iterator[re.Match[str]]:
+    for match in matches:
+        if match.start() >= end:
+            return
+        yield match
+
+
+@lru_cache(maxsize=200_000)
+def _analysed(word: str) -> frozenset[str]:
+    return frozenset(token.text for token in _TEXT_ANALYZER(word))
+
+
+def _word_start(text: str, at: int) -> int:
+    """Move back to the start of the word `at` falls in."""
+    while at > 0 and text[at - 1].isalnum():
+        at -= 1
+    return at
+
+
+def _word_end(text: str, at: int) -> int:
+    """Move back to the end of the last whole word before `at`."""
+    if at >= len(text):
+        return len(text)
+    cut = at
+    while cut > 0 and text[cut].isalnum():
+        cut -= 1
+    return cut if cut > 0 else at
 
 
 def _hit(stored: dict[str, Any], score: float | None, highlight: str) -> Hit:

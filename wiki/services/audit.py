@@ -37,7 +37,7 @@ def events(
     viewer: User | None, *, action: str | None = None, target: str | None = None, limit: int = 200
 ) -> list[AuditEvent]:
     """The newest events first; for curators and admins only."""
-    permissions.require_curator(viewer, "het auditlog te bekijken")
+    permissions.require_curator(viewer, permissions.VIEW_AUDIT_LOG)
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if action:
         query = query.where(AuditEvent.action == action)

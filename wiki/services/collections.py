@@ -3,6 +3,7 @@ lessons. Curators make them; everyone reads them (only the lessons they may see)
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +31,7 @@ def get(slug: str) -> Collection:
         select(Collection).where(Collection.slug == slug)
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"dossier '{slug}' bestaat niet")
+        raise NotFound(gettext("collection '%(slug)s' does not exist", slug=slug))
     return found
 
 
@@ -50,11 +51,13 @@ def _checked(
     title = (title or "").strip()
     introduction = (introduction or "").replace("\r\n", "\n").strip()
     if not title:
-        errors.append(FieldError("title", "een titel is verplicht"))
+        errors.append(FieldError("title", gettext("a title is required")))
     elif len(title) > 200:
-        errors.append(FieldError("title", "maximaal 200 tekens"))
+        errors.append(FieldError("title", gettext("at most %(max)s characters", max=200)))
     if len(introduction) > MAX_INTRODUCTION:
-        errors.append(FieldError("introduction", f"maximaal {MAX_INTRODUCTION} tekens"))
+        errors.append(
+            FieldError("introduction", gettext("at most %(max)s characters", max=MAX_INTRODUCTION))
+        )
     found: list[Lesson] = []
     seen: set[str] = set()
     for slug in lesson_slugs:
@@ -64,7 +67,9 @@ def _checked(
         seen.add(slug)
         lesson = lessons.find(slug)
         if lesson is None:
-            errors.append(FieldError("lessons", f"les '{slug}' bestaat niet"))
+            errors.append(
+                FieldError("lessons", gettext("lesson '%(slug)s' does not exist", slug=slug))
+            )
         else:
             found.append(lesson)
     if errors:
@@ -78,11 +83,13 @@ def _checked(
 def create(
     curator: User | None, title: str, introduction: str, lesson_slugs: list[str]
 ) -> Collection:
-    user = permissions.require_curator(curator, "dossiers te maken")
+    user = permissions.require_curator(curator, permissions.CREATE_COLLECTIONS)
     title, introduction, found = _checked(title, introduction, lesson_slugs)
     slug = slugify(title)
     if not slug or slug in RESERVED_SLUGS:
-        raise ValidationFailed([FieldError("title", "kies een titel met letters of cijfers")])
+        raise ValidationFailed(
+            [FieldError("title", gettext("choose a title with letters or digits"))]
+        )
     collection = Collection(slug=slug, title=title, introduction=introduction, curator_id=user.id)
     collection.items = [CollectionItem(lesson=lesson, position=n) for n, lesson in enumerate(found)]
     db.session.add(collection)
@@ -91,7 +98,9 @@ def create(
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise SlugTaken(f"er bestaat al een dossier met slug '{slug}'") from exc
+        raise SlugTaken(
+            gettext("a collection with slug '%(slug)s' already exists", slug=slug)
+        ) from exc
     return collection
 
 
@@ -99,7 +108,7 @@ def update(
     slug: str, curator: User | None, title: str, introduction: str, lesson_slugs: list[str]
 ) -> Collection:
     """Replace title, introduction and the ordered list (the slug stays: links depend on it)."""
-    user = permissions.require_curator(curator, "dossiers te bewerken")
+    user = permissions.require_curator(curator, permissions.EDIT_COLLECTIONS)
     collection = get(slug)
     title, introduction, found = _checked(title, introduction, lesson_slugs)
     collection.title = title

@@ -6,6 +6,7 @@ data like everything else that is published.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from wiki.extensions import db
@@ -17,13 +18,15 @@ MAX_LENGTH = 4000
 
 
 def add(slug: str, actor: User | None, body: str) -> Comment:
-    user = permissions.require_login(actor, "te reageren")
+    user = permissions.require_login(actor, permissions.COMMENT)
     lesson = lessons.get(slug, user)
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise ValidationFailed([FieldError("body", "een reactie mag niet leeg zijn")])
+        raise ValidationFailed([FieldError("body", gettext("a comment cannot be empty"))])
     if len(body) > MAX_LENGTH:
-        raise ValidationFailed([FieldError("body", f"maximaal {MAX_LENGTH} tekens")])
+        raise ValidationFailed(
+            [FieldError("body", gettext("at most %(max)s characters", max=MAX_LENGTH))]
+        )
     findings = privacy.scan(body, field="body")
     if findings:
         raise PersonalDataFound(findings)

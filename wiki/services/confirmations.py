@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,22 +34,22 @@ def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
     user = permissions.require_writer(actor)
     lesson = lessons.get(slug, user)
     if lesson.status != "published":
-        raise PermissionDenied("alleen gepubliceerde lessen kunnen worden bevestigd")
+        raise PermissionDenied(gettext("only published lessons can be confirmed"))
     if user.municipality_id is None:
-        raise PermissionDenied("alleen auteurs die bij een gemeente horen kunnen bevestigen")
+        raise PermissionDenied(gettext("only authors who belong to a municipality can confirm"))
     if user.municipality_id == lesson.municipality_id or user.id == lesson.created_by_id:
         raise PermissionDenied(
-            "een les bevestigen kan alleen vanuit een andere gemeente, niet door de maker"
+            gettext("a lesson can only be confirmed from another municipality, not by its creator")
         )
     errors = []
     if result not in CONFIRMATION_RESULTS:
         options = ", ".join(CONFIRMATION_RESULTS)
-        errors.append(FieldError("result", f"kies een van: {options}"))
+        errors.append(FieldError("result", gettext("choose one of: %(options)s", options=options)))
     note = (note or "").strip()
     if not note:
-        errors.append(FieldError("note", "beschrijf kort de context bij u"))
+        errors.append(FieldError("note", gettext("briefly describe your own context")))
     elif len(note) > MAX_NOTE:
-        errors.append(FieldError("note", f"maximaal {MAX_NOTE} tekens"))
+        errors.append(FieldError("note", gettext("at most %(max)s characters", max=MAX_NOTE)))
     if errors:
         raise ValidationFailed(errors)
     findings = privacy.scan(note, field="note")
@@ -72,7 +73,9 @@ def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise AlreadyRecorded("u hebt uw ervaring met deze les al vastgelegd") from exc
+        raise AlreadyRecorded(
+            gettext("you have already recorded your experience with this lesson")
+        ) from exc
     indexing.lessons_saved([lesson.id])  # the confirmation count is searchable
     return confirmation
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 
 from wiki.extensions import db
@@ -31,15 +32,23 @@ from wiki.vocabulary import STATUSES, TYPES
 MAX_NOTE = 2000
 
 
-def _required_text(name: str, value: str | None, what: str) -> str:
+def _required_text(name: str, value: str | None, missing: str, too_long: str) -> str:
+    """The stripped text, or ValidationFailed with `missing` or `too_long` (whole sentences)."""
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed([FieldError(name, f"{what} is verplicht")])
+        raise ValidationFailed([FieldError(name, missing)])
     if len(text) > MAX_NOTE:
-        raise ValidationFailed(
-            [FieldError(name, f"{what} is te lang (maximaal {MAX_NOTE} tekens)")]
-        )
+        raise ValidationFailed([FieldError(name, too_long)])
     return text
+
+
+def _required_reason(reason: str | None) -> str:
+    return _required_text(
+        "reason",
+        reason,
+        gettext("A reason is required"),
+        gettext("A reason is too long (at most %(max)s characters)", max=MAX_NOTE),
+    )
 
 
 def set_status(
@@ -47,32 +56,41 @@ def set_status(
 ) -> SaveResult:
     """Move a lesson through draft -> in-review -> published -> archived (a new revision)."""
     if status not in STATUSES:
-        raise ValidationFailed([FieldError("status", f"onbekende status '{status}'")])
+        raise ValidationFailed(
+            [FieldError("status", gettext("unknown status '%(status)s'", status=status))]
+        )
     lesson = lessons.get(slug, actor)
     data = lessons.input_of(lessons.current_revision(lesson))
     data.status = status
-    comment = note.strip() or f"Status: {STATUSES[status]}"
+    comment = note.strip() or gettext("Status: %(status)s", status=STATUSES[status])
     return lessons.update(slug, data, base_revision, actor, comment, action="lesson.status")
 
 
 def return_to_author(slug: str, base_revision: int, curator: User, note: str) -> Review:
     """Send a lesson in review back to draft, with the curator's comments."""
-    permissions.require_curator(curator, "lessen terug te sturen")
-    note = _required_text("note", note, "Een toelichting voor de auteur")
+    permissions.require_curator(curator, permissions.RETURN_LESSONS)
+    note = _required_text(
+        "note",
+        note,
+        gettext("A note for the author is required"),
+        gettext("A note for the author is too long (at most %(max)s characters)", max=MAX_NOTE),
+    )
     if lessons.get(slug, curator).status != "in-review":
         raise ValidationFailed(
-            [FieldError("status", "alleen lessen die ter beoordeling liggen gaan terug")]
+            [FieldError("status", gettext("only lessons in review can be returned"))]
         )
-    result = set_status(slug, "draft", base_revision, curator, f"Teruggestuurd: {note[:300]}")
+    comment = gettext("Returned to the author: %(note)s", note=note[:300])
+    result = set_status(slug, "draft", base_revision, curator, comment)
     return _review(result, curator, "returned", note)
 
 
 def endorse(slug: str, base_revision: int, curator: User, note: str = "") -> Review:
     """A curator's review of the current revision; publishes a lesson that was not yet."""
-    permissions.require_curator(curator, "lessen te beoordelen")
+    permissions.require_curator(curator, permissions.REVIEW_LESSONS)
     lesson = lessons.get(slug, curator)
     if lesson.status != "published":
-        result = set_status(slug, "published", base_revision, curator, "Beoordeeld en gepubliceerd")
+        comment = gettext("Reviewed and published")
+        result = set_status(slug, "published", base_revision, curator, comment)
     else:
         if base_revision != lesson.revision_number:
             result = lessons.update(  # raises the usual EditConflict
@@ -114,13 +132,18 @@ def reclassify(
     context: str | None = None,
 ) -> Reclassification:
     """generic <-> context-dependent, with a reason kept in the history and shown on the lesson."""
-    permissions.require_curator(curator, "lessen te herclassificeren")
+    permissions.require_curator(curator, permissions.RECLASSIFY_LESSONS)
     if to_type not in TYPES:
-        raise ValidationFailed([FieldError("type", f"onbekend type '{to_type}'")])
-    reason = _required_text("reason", reason, "Een reden")
+        raise ValidationFailed(
+            [FieldError("type", gettext("unknown type '%(type)s'", type=to_type))]
+        )
+    reason = _required_reason(reason)
     lesson = lessons.get(slug, curator)
+    type_label = str(TYPES[to_type]).lower()
     if lesson.type == to_type:
-        raise ValidationFailed([FieldError("type", f"de les is al {TYPES[to_type].lower()}")])
+        raise ValidationFailed(
+            [FieldError("type", gettext("the lesson is already %(type)s", type=type_label))]
+        )
     current = lessons.current_revision(lesson)
     front_matter = dict(current.front_matter)
     front_matter["type"] = to_type
@@ -133,7 +156,7 @@ def reclassify(
         data,
         base_revision,
         curator,
-        f"Hergeclassificeerd naar {TYPES[to_type].lower()}: {reason[:300]}",
+        gettext("Reclassified as %(type)s: %(reason)s", type=type_label, reason=reason[:300]),
         action="lesson.reclassify",
     )
     record = Reclassification(
@@ -151,13 +174,15 @@ def reclassify(
 
 def override_privacy(slug: str, curator: User, kind: str, text: str, reason: str) -> None:
     """Accept one finding as not personal data (a false positive); the reason is logged."""
-    permissions.require_curator(curator, "privacymeldingen te overrulen")
+    permissions.require_curator(curator, permissions.OVERRIDE_PRIVACY)
     if kind not in privacy.KINDS:
-        raise ValidationFailed([FieldError("kind", f"onbekende soort melding '{kind}'")])
-    reason = _required_text("reason", reason, "Een reden")
+        raise ValidationFailed(
+            [FieldError("kind", gettext("unknown kind of finding '%(kind)s'", kind=kind))]
+        )
+    reason = _required_reason(reason)
     text = (text or "").strip()[:300]
     if not text:
-        raise ValidationFailed([FieldError("text", "de tekst van de melding ontbreekt")])
+        raise ValidationFailed([FieldError("text", gettext("the text of the finding is missing"))])
     lesson = lessons.get(slug, curator)
     exists = db.session.execute(
         select(PrivacyOverride.id).where(
@@ -246,7 +271,7 @@ class Queue:
 
 
 def queue(curator: User | None, now: datetime | None = None) -> Queue:
-    permissions.require_curator(curator, "de beoordelingswachtrij te zien")
+    permissions.require_curator(curator, permissions.SEE_QUEUE)
     now = now or utcnow()
     submitted = db.session.execute(
         select(Lesson).where(Lesson.status == "in-review").order_by(Lesson.updated_at)

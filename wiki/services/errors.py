@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
 
 class DomainError(Exception):
     """Base class; `code` is the stable machine-readable error code of the API."""
@@ -75,8 +77,13 @@ class EditConflict(DomainError):
 
     def __init__(self, info: ConflictInfo) -> None:
         super().__init__(
-            f"lesson '{info.slug}' was saved as revision {info.current_revision} "
-            f"after your base revision {info.base_revision}"
+            gettext(
+                "lesson '%(slug)s' was saved as revision %(current)s after your base revision "
+                "%(base)s",
+                slug=info.slug,
+                current=info.current_revision,
+                base=info.base_revision,
+            )
         )
         self.info = info
 
@@ -99,8 +106,19 @@ class PersonalDataFound(DomainError):
     code = "personal-data"
 
     def __init__(self, findings: list[Any]) -> None:
-        shown = "; ".join(f"{f.label} '{f.text}' ({f.field}, positie {f.start})" for f in findings)
-        super().__init__(f"de tekst bevat mogelijk persoonsgegevens: {shown}")
+        shown = "; ".join(
+            gettext(
+                "%(kind)s '%(text)s' (%(field)s, position %(start)s)",
+                kind=f.label,
+                text=f.text,
+                field=f.field,
+                start=f.start,
+            )
+            for f in findings
+        )
+        super().__init__(
+            gettext("the text may contain personal data: %(findings)s", findings=shown)
+        )
         self.findings = findings
 
     def details(self) -> dict[str, Any]:

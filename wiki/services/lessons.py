@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import delete, event, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
@@ -77,7 +78,7 @@ def get(slug: str, viewer: User | None) -> Lesson:
     """The lesson, or NotFound when it does not exist or the viewer may not see it."""
     lesson = find(slug)
     if lesson is None or not permissions.can_view(viewer, lesson):
-        raise NotFound(f"les '{slug}' bestaat niet")
+        raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
     return lesson
 
 
@@ -94,7 +95,9 @@ def get_revision(lesson: Lesson, number: int) -> Revision:
         .where(Revision.lesson_id == lesson.id, Revision.number == number)
     ).scalar_one_or_none()
     if revision is None:
-        raise NotFound(f"les '{lesson.slug}' heeft geen revisie {number}")
+        raise NotFound(
+            gettext("lesson '%(slug)s' has no revision %(number)s", slug=lesson.slug, number=number)
+        )
     return revision
 
 
@@ -129,7 +132,7 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
     """
     if revision.html_cache is not None and revision.toc_cache is not None:
         return rendering.Rendered(html=revision.html_cache, toc=json.loads(revision.toc_cache))
-    result = render_body(revision.body)
+    result = _render(revision.body)
     if not store:
         return result
     # A derived cache: write it in its own statement so a failure costs nothing but speed.
@@ -144,7 +147,14 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
 
 
 def render_body(body: str) -> rendering.Rendered:
-    """Render Markdown, marking wiki links whose target does not exist."""
+    """Render Markdown for display now, marking wiki links whose target does not exist."""
+    result = _render(body)
+    result.html = rendering.localise(result.html)
+    return result
+
+
+def _render(body: str) -> rendering.Rendered:
+    """Render Markdown as cached for every visitor: no interface text (see `localise`)."""
     targets = rendering.find_links(body)
     existing = (
         set(db.session.execute(select(Lesson.slug).where(Lesson.slug.in_(targets))).scalars())
@@ -250,14 +260,14 @@ def create(
     permissions.check_status_change(author, None, data.status)
     findings = [] if privacy_checked else check_privacy(data, None)
     if commit and find(data.slug) is not None:
-        raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'")
+        raise SlugTaken(_slug_taken(data.slug))
     lesson = Lesson(
         slug=data.slug,
         revision_number=0,
         created_by_id=author.id if author is not None else None,
     )
     db.session.add(lesson)
-    revision = _write(lesson, data, author, comment or "Aangemaakt", author_label)
+    revision = _write(lesson, data, author, comment or gettext("Created"), author_label)
     audit.record(author, "lesson.create", f"lesson:{lesson.slug}", revision, status=data.status)
     if commit:
         invalidate_links_to([data.slug])
@@ -265,7 +275,7 @@ def create(
             db.session.commit()
         except IntegrityError as exc:
             db.session.rollback()
-            raise SlugTaken(f"er bestaat al een les met slug '{data.slug}'") from exc
+            raise SlugTaken(_slug_taken(data.slug)) from exc
         indexing.lessons_saved([lesson.id])
     return SaveResult(lesson, revision, changed=True, findings=findings)
 
@@ -285,7 +295,7 @@ def update(
     """Save a new revision on top of `base_revision`; EditConflict if someone saved since."""
     lesson = find(slug)
     if lesson is None or (author is not None and not permissions.can_view(author, lesson)):
-        raise NotFound(f"les '{slug}' bestaat niet")
+        raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
     permissions.require_edit(author, lesson)
     if base_revision != lesson.revision_number:
         raise EditConflict(ConflictInfo(slug, base_revision, lesson.revision_number))
@@ -319,13 +329,24 @@ def update(
     return SaveResult(lesson, revision, changed=True, findings=findings)
 
 
-def check_privacy(data: LessonInput, lesson: Lesson | None) -> list[privacy.Finding]:
-    """Scan the lesson's text fields for personal data.
+def _slug_taken(slug: str) -> str:
+    message: str = gettext("a lesson with slug '%(slug)s' already exists", slug=slug)
+    return message
+
+
+def check_privacy(
+    data: LessonInput,
+    lesson: Lesson | None,
+    findings: list[privacy.Finding] | None = None,
+) -> list[privacy.Finding]:
+    """Scan the lesson's text fields for personal data (or take the findings of a scan made
+    ahead, as a bulk import does).
 
     Findings a curator has overridden for this lesson are left out. Publishing with findings
     raises PersonalDataFound; for other statuses they are returned, to show next to the text.
     """
-    findings = privacy.scan_fields(text_fields(data))
+    if findings is None:
+        findings = privacy.scan_fields(text_fields(data))
     if lesson is not None and findings:
         rows = db.session.execute(
             select(PrivacyOverride.kind, PrivacyOverride.text).where(
@@ -358,9 +379,10 @@ def revert(slug: str, number: int, base_revision: int, author: User | None) -> S
     """Make an old revision current again, as a new revision (history is never rewritten)."""
     lesson = find(slug)
     if lesson is None:
-        raise NotFound(f"les '{slug}' bestaat niet")
+        raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
     old = get_revision(lesson, number)
-    return update(slug, input_of(old), base_revision, author, f"Teruggezet naar revisie {number}")
+    comment = gettext("Reverted to revision %(number)s", number=number)
+    return update(slug, input_of(old), base_revision, author, comment)
 
 
 def _write(
@@ -370,7 +392,11 @@ def _write(
     with db.session.no_autoflush:
         municipality = municipalities.get_by_name(data.municipality)
         if municipality is None:  # validate() resolved it against the same data file
-            raise NotFound(f"gemeente '{data.municipality}' ontbreekt in de database")
+            raise NotFound(
+                gettext(
+                    "municipality '%(name)s' is missing from the database", name=data.municipality
+                )
+            )
         now = utcnow()
         lesson.revision_number += 1
         lesson.title = data.title
@@ -388,7 +414,7 @@ def _write(
             lesson.review_by = now + REVIEW_INTERVAL
         lesson.themes = [_theme(slug) for slug in data.themes]
         lesson.tags = [_tag(name) for name in data.tags]
-        result = render_body(data.body)
+        result = _render(data.body)
         revision = Revision(
             lesson=lesson,
             number=lesson.revision_number,
@@ -486,7 +512,7 @@ def as_dict(lesson: Lesson, revision: Revision, html: str | None = None) -> dict
     data["excerpt"] = lesson.summary
     data["markdown"] = revision.body
     if html is not None:
-        data["html"] = html
+        data["html"] = rendering.localise(html)
     data["revision"] = revision.number
     data["updated_at"] = revision.created_at.isoformat()
     data["author"] = revision.author_name

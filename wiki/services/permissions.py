@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import LazyString, gettext, lazy_gettext
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from wiki.models import Lesson, User
@@ -22,6 +23,54 @@ CURATOR_ROLES = ("curator", "admin")
 PUBLIC_STATUSES = ("published",)
 PRIVATE_STATUSES = ("draft", "in-review", "archived")
 ALL_STATUSES = ("draft", "in-review", "published", "archived")
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something that needs an account (and perhaps a role), with what a refusal says.
+
+    Whole sentences, one per case, so that each translates on its own.
+    """
+
+    sign_in: LazyString
+    curators_only: LazyString | None = None
+
+
+WRITE_LESSONS = Action(lazy_gettext("sign in to write lessons"))
+COMMENT = Action(lazy_gettext("sign in to comment"))
+CREATE_COLLECTIONS = Action(
+    lazy_gettext("sign in to create collections"),
+    lazy_gettext("only curators may create collections"),
+)
+EDIT_COLLECTIONS = Action(
+    lazy_gettext("sign in to edit collections"),
+    lazy_gettext("only curators may edit collections"),
+)
+RETURN_LESSONS = Action(
+    lazy_gettext("sign in to return lessons to their authors"),
+    lazy_gettext("only curators may return lessons to their authors"),
+)
+REVIEW_LESSONS = Action(
+    lazy_gettext("sign in to review lessons"),
+    lazy_gettext("only curators may review lessons"),
+)
+RECLASSIFY_LESSONS = Action(
+    lazy_gettext("sign in to reclassify lessons"),
+    lazy_gettext("only curators may reclassify lessons"),
+)
+OVERRIDE_PRIVACY = Action(
+    lazy_gettext("sign in to override privacy findings"),
+    lazy_gettext("only curators may override privacy findings"),
+)
+SEE_QUEUE = Action(
+    lazy_gettext("sign in to see the review queue"),
+    lazy_gettext("only curators may see the review queue"),
+)
+VIEW_AUDIT_LOG = Action(
+    lazy_gettext("sign in to view the audit log"),
+    lazy_gettext("only curators may view the audit log"),
+)
+ANYTHING = Action(lazy_gettext("sign in to do this"), lazy_gettext("only curators may do this"))
 
 
 def _active(user: User | None) -> bool:
@@ -41,33 +90,34 @@ def is_admin(user: User | None) -> bool:
     return _active(user) and user is not None and user.role == "admin"
 
 
-def require_login(user: User | None, doing: str) -> User:
+def require_login(user: User | None, doing: Action) -> User:
     if user is None:
-        raise Unauthenticated(f"log in om {doing}")
+        raise Unauthenticated(str(doing.sign_in))
     if not user.is_active:
-        raise PermissionDenied("dit account is uitgeschakeld")
+        raise PermissionDenied(gettext("this account is disabled"))
     return user
 
 
 def require_writer(user: User | None) -> User:
     """The user, if they may write; otherwise a 401 or 403 domain error."""
-    user = require_login(user, "lessen te schrijven")
+    user = require_login(user, WRITE_LESSONS)
     if not can_write(user):
-        raise PermissionDenied("uw account mag geen lessen schrijven")
+        raise PermissionDenied(gettext("your account may not write lessons"))
     return user
 
 
-def require_curator(user: User | None, doing: str = "dit te doen") -> User:
-    user = require_login(user, doing)
+def require_curator(user: User | None, doing: Action = ANYTHING) -> User:
+    action = doing
+    user = require_login(user, action)
     if not is_curator(user):
-        raise PermissionDenied(f"alleen curatoren mogen {doing}")
+        raise PermissionDenied(str(action.curators_only or ANYTHING.curators_only))
     return user
 
 
-def require_admin(user: User | None, doing: str = "dit te doen") -> User:
+def require_admin(user: User | None, doing: Action = ANYTHING) -> User:
     user = require_login(user, doing)
     if not is_admin(user):
-        raise PermissionDenied(f"alleen beheerders mogen {doing}")
+        raise PermissionDenied(gettext("only administrators may do this"))
     return user
 
 
@@ -91,7 +141,7 @@ def require_edit(user: User | None, lesson: Lesson) -> User | None:
     user = require_writer(user)
     if not can_edit(user, lesson):
         raise PermissionDenied(
-            "u mag alleen lessen van uw eigen gemeente of die u zelf hebt gemaakt bewerken"
+            gettext("you may only edit lessons of your own municipality or lessons you created")
         )
     return user
 
@@ -117,7 +167,9 @@ def check_status_change(user: User | None, old: str | None, new: str) -> None:
     if user is None or is_curator(user) or new != "published" or old == "published":
         return
     if review_required():
-        raise PermissionDenied("publiceren gaat via een beoordeling: zet de status op 'in-review'")
+        raise PermissionDenied(
+            gettext("publishing goes through a review: set the status to 'in-review'")
+        )
 
 
 @dataclass(frozen=True)

@@ -34,19 +34,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
+from flask_babel import LazyString, lazy_gettext
 from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
 from wiki.services.municipalities import name_key, read_data_file
 
-KINDS: dict[str, str] = {
-    "name": "persoonsnaam",
-    "bsn": "BSN",
-    "email": "e-mailadres",
-    "phone": "telefoonnummer",
-    "iban": "IBAN",
-    "address": "adres",
-    "birthdate": "geboortedatum",
+# The kinds of finding and their labels (lazy: text in the language of the request).
+KINDS: dict[str, LazyString] = {
+    "name": lazy_gettext("personal name"),
+    "bsn": lazy_gettext("BSN"),
+    "email": lazy_gettext("e-mail address"),
+    "phone": lazy_gettext("phone number"),
+    "iban": lazy_gettext("IBAN"),
+    "address": lazy_gettext("address"),
+    "birthdate": lazy_gettext("date of birth"),
 }
 
 # When two findings overlap the more specific one wins: a phone-number or name match inside
@@ -76,13 +78,13 @@ class Finding:
 
     @property
     def label(self) -> str:
-        """The Dutch name of the kind, for messages in the user interface."""
-        return KINDS.get(self.kind, self.kind)
+        """The name of the kind in the current language, for messages in the interface."""
+        return str(KINDS.get(self.kind, self.kind))
 
 
 def scan(text: str, field: str = "body") -> list[Finding]:
     """All personal data in one text, sorted by position. Loads deduce on first use."""
-    return _scan(text, field, _lowercase_words(text))
+    return scan_fields({field: text})
 
 
 def scan_fields(fields: Mapping[str, str | None]) -> list[Finding]:
@@ -90,7 +92,18 @@ def scan_fields(fields: Mapping[str, str | None]) -> list[Finding]:
 
     The fields share one vocabulary, so a word written in lower case anywhere in the lesson
     ("de buddy") is not taken for a name where it starts a sentence ("Buddy's stopten").
+    With a scanner pool installed (privacy_pool, in the server) a worker process scans.
     """
+    from wiki.services import privacy_pool  # it imports this module
+
+    pool = privacy_pool.installed()
+    if pool is not None:
+        return pool.scan_fields(fields)
+    return scan_here(fields)
+
+
+def scan_here(fields: Mapping[str, str | None]) -> list[Finding]:
+    """scan_fields in this process (what the scanner processes run)."""
     present = {name: text for name, text in fields.items() if text and text.strip()}
     vocabulary = _lowercase_words(*present.values())
     findings: list[Finding] = []

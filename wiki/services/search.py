@@ -8,6 +8,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask_babel import force_locale, gettext
+
+from wiki.i18n import LANGUAGES
 from wiki.models import User
 from wiki.search.engine import Filters, Hit, Results
 from wiki.services import indexing, municipalities, permissions
@@ -73,10 +76,11 @@ def resolve_filter(name: str, value: str) -> str | None:
         return _TYPE_WORDS.get(value.lower())
     if name == "theme":
         key = name_key(value)
-        for slug, label in THEMES.items():
-            if key in (name_key(slug), name_key(label)):
+        names = _theme_names()
+        for slug, keys in names.items():
+            if key in keys:
                 return slug
-        matches = [slug for slug, label in THEMES.items() if name_key(label).startswith(key)]
+        matches = [slug for slug, keys in names.items() if any(k.startswith(key) for k in keys)]
         return matches[0] if len(matches) == 1 else None
     if name == "tag":
         return value.lower()[:80]
@@ -87,13 +91,30 @@ def resolve_filter(name: str, value: str) -> str | None:
     return None
 
 
+def _theme_names() -> dict[str, set[str]]:
+    """Per theme: its slug and its Dutch and English labels, as name keys. Search takes
+    `thema:armoede` and `thema:poverty` whatever the interface language."""
+    names = {slug: {name_key(slug)} for slug in THEMES}
+    for language in LANGUAGES:
+        with force_locale(language):
+            for slug, label in THEMES.items():
+                names[slug].add(name_key(str(label)))
+    return names
+
+
 def _apply_filter(
     filters: dict[str, str], messages: list[str], name: str, raw: str, shown: str
 ) -> None:
     """Add a resolved filter, or a message saying why it was ignored."""
     value = resolve_filter(name, raw)
     if value is None:
-        messages.append(f"Onbekende waarde voor {shown}: '{raw[:80]}'; dit filter is genegeerd.")
+        messages.append(
+            gettext(
+                "Unknown value for %(filter)s: '%(value)s'; this filter was ignored.",
+                filter=shown,
+                value=raw[:80],
+            )
+        )
     else:
         filters[name] = value
 
@@ -104,7 +125,9 @@ def parse_query(q: str) -> tuple[str, dict[str, str], list[str]]:
     text = _CONTROL.sub(" ", q)
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY]
-        messages.append(f"Uw zoekvraag is ingekort tot {MAX_QUERY} tekens.")
+        messages.append(
+            gettext("Your query was shortened to %(count)d characters.", count=MAX_QUERY)
+        )
     filters: dict[str, str] = {}
     for match in _FIELD_RE.finditer(text):
         name = FIELD_WORDS[match.group(1).lower()]

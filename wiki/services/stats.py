@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -21,9 +22,10 @@ class Bar:
     fraction: float
 
 
-def _bars(counts: dict[str, int], labels: dict[str, str]) -> list[Bar]:
+def _bars(counts: dict[str, int], labels: Mapping[str, object]) -> list[Bar]:
+    """Bars with their labels as text in the current language (labels may be lazy)."""
     top = max(counts.values(), default=0) or 1
-    return [Bar(k, labels.get(k, k), v, v / top) for k, v in counts.items()]
+    return [Bar(k, str(labels.get(k, k)), v, v / top) for k, v in counts.items()]
 
 
 def by_type(statuses: tuple[str, ...]) -> list[Bar]:

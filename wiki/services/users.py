@@ -8,12 +8,14 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from wiki.extensions import db
 from wiki.models import ApiToken, User, utcnow
 from wiki.services import audit, municipalities
 from wiki.services.errors import FieldError, NotFound, ValidationFailed
+from wiki.services.validation import unknown_municipality
 from wiki.vocabulary import ROLES
 
 _hasher = PasswordHasher()
@@ -36,20 +38,28 @@ def create_user(
     errors: list[FieldError] = []
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
-        errors.append(FieldError("email", f"'{email}' is geen geldig e-mailadres"))
+        errors.append(
+            FieldError("email", gettext("'%(email)s' is not a valid e-mail address", email=email))
+        )
     elif find_by_email(email) is not None:
-        errors.append(FieldError("email", f"er bestaat al een account voor {email}"))
+        errors.append(
+            FieldError("email", gettext("an account for %(email)s already exists", email=email))
+        )
     if role not in ROLES:
-        errors.append(FieldError("role", f"onbekende rol '{role}'; kies uit {', '.join(ROLES)}"))
+        message = gettext(
+            "unknown role '%(role)s'; choose from %(roles)s", role=role, roles=", ".join(ROLES)
+        )
+        errors.append(FieldError("role", message))
     if len(password) < MIN_PASSWORD:
-        errors.append(FieldError("password", f"minstens {MIN_PASSWORD} tekens"))
+        errors.append(
+            FieldError("password", gettext("at least %(min)s characters", min=MIN_PASSWORD))
+        )
     place = None
     if municipality:
         place = municipalities.get_by_name(municipality)
         if place is None:
             hint = municipalities.directory().suggest(municipality)
-            extra = f"; bedoelt u {', '.join(hint)}?" if hint else ""
-            errors.append(FieldError("municipality", f"onbekende gemeente '{municipality}'{extra}"))
+            errors.append(FieldError("municipality", unknown_municipality(municipality, hint)))
     if errors:
         raise ValidationFailed(errors)
     user = User(
@@ -93,7 +103,7 @@ def create_token(email: str) -> str:
     """A new API token for the user; only its hash is stored, so show it once."""
     user = find_by_email(email)
     if user is None:
-        raise NotFound(f"geen account voor {email}")
+        raise NotFound(gettext("no account for %(email)s", email=email))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=_digest(token)))
     audit.record(None, "token.create", f"user:{user.email}")

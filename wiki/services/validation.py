@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
 from wiki.lessonfile import normalise_body
 from wiki.services import municipalities
 from wiki.services.errors import FieldError, ValidationFailed
@@ -76,13 +78,17 @@ def validate(front_matter: dict[str, Any], body: str) -> LessonInput:
 
     for key in REQUIRED_KEYS:
         if fm.get(key) in (None, "", []):
-            errors.append(FieldError(key, "verplicht veld ontbreekt"))
+            errors.append(FieldError(key, gettext("required field is missing")))
 
     unknown = sorted(set(fm) - set(FRONT_MATTER_KEYS))
     for key in unknown:
         close = difflib.get_close_matches(key, FRONT_MATTER_KEYS, n=1)
-        hint = f" (bedoelt u '{close[0]}'?)" if close else ""
-        errors.append(FieldError(key, f"onbekend veld{hint}"))
+        message = (
+            gettext("unknown field (did you mean '%(suggestion)s'?)", suggestion=close[0])
+            if close
+            else gettext("unknown field")
+        )
+        errors.append(FieldError(key, message))
 
     title = _text(fm, "title", errors, MAX_TITLE)
     slug = _slug(fm, title, errors)
@@ -92,13 +98,16 @@ def validate(front_matter: dict[str, Any], body: str) -> LessonInput:
     if lesson_type == "context-dependent" and not context:
         errors.append(
             FieldError(
-                "context", "verplicht bij type context-dependent: noem de lokale omstandigheden"
+                "context",
+                gettext("required for type context-dependent: describe the local circumstances"),
             )
         )
     themes = _themes(fm, errors)
     status = _choice(fm, "status", STATUSES, errors) or "published"
     if len(body) > MAX_BODY:
-        errors.append(FieldError("body", f"de tekst is langer dan {MAX_BODY} tekens"))
+        errors.append(
+            FieldError("body", gettext("the text is longer than %(max)s characters", max=MAX_BODY))
+        )
 
     result = LessonInput(
         title=title or "",
@@ -137,14 +146,14 @@ def _text(fm: dict[str, Any], key: str, errors: list[FieldError], limit: int = 5
     if value is None or value == "":
         return None
     if isinstance(value, bool) or isinstance(value, (list, dict)):
-        errors.append(FieldError(key, "moet tekst zijn"))
+        errors.append(FieldError(key, gettext("must be text")))
         return None
     text = str(value).strip()
     if "\x00" in text:
-        errors.append(FieldError(key, "bevat een ongeldig teken"))
+        errors.append(FieldError(key, gettext("contains an invalid character")))
         return None
     if len(text) > limit:
-        errors.append(FieldError(key, f"is langer dan {limit} tekens"))
+        errors.append(FieldError(key, gettext("is longer than %(max)s characters", max=limit)))
         return None
     return text or None
 
@@ -157,16 +166,24 @@ def _slug(fm: dict[str, Any], title: str | None, errors: list[FieldError]) -> st
             slug += "-les"
         if title and not slug:
             errors.append(
-                FieldError("slug", "kan niet uit de titel worden afgeleid; geef een slug op")
+                FieldError("slug", gettext("cannot be derived from the title; give a slug"))
             )
         return slug
     slug = str(given).strip()
     if not SLUG_RE.match(slug) or len(slug) > MAX_SLUG:
         errors.append(
-            FieldError("slug", f"'{slug}' is geen geldige slug (kleine letters, cijfers en '-')")
+            FieldError(
+                "slug",
+                gettext(
+                    "'%(slug)s' is not a valid slug (lower-case letters, digits and '-')",
+                    slug=slug,
+                ),
+            )
         )
     elif slug in RESERVED_SLUGS:
-        errors.append(FieldError("slug", f"'{slug}' is gereserveerd; kies een andere slug"))
+        errors.append(
+            FieldError("slug", gettext("'%(slug)s' is reserved; choose another slug", slug=slug))
+        )
     return slug
 
 
@@ -178,10 +195,23 @@ def _municipality(fm: dict[str, Any], errors: list[FieldError]) -> str | None:
     record = municipalities.directory().resolve(name)
     if record is None:
         suggestions = municipalities.directory().suggest(name)
-        hint = f"; bedoelt u {', '.join(suggestions)}?" if suggestions else ""
-        errors.append(FieldError("municipality", f"onbekende gemeente '{name}'{hint}"))
+        errors.append(FieldError("municipality", unknown_municipality(name, suggestions)))
         return None
     return record.name
+
+
+def unknown_municipality(name: str, suggestions: list[str]) -> str:
+    """The message for a municipality name that is not in the directory, with suggestions."""
+    message: str = (
+        gettext(
+            "unknown municipality '%(name)s'; did you mean %(suggestions)s?",
+            name=name,
+            suggestions=", ".join(suggestions),
+        )
+        if suggestions
+        else gettext("unknown municipality '%(name)s'", name=name)
+    )
+    return message
 
 
 def _choice(
@@ -193,7 +223,14 @@ def _choice(
     text = str(value).strip().lower()
     if text not in allowed:
         errors.append(
-            FieldError(key, f"'{value}' is niet toegestaan; kies uit: {', '.join(allowed)}")
+            FieldError(
+                key,
+                gettext(
+                    "'%(value)s' is not allowed; choose from: %(options)s",
+                    value=value,
+                    options=", ".join(allowed),
+                ),
+            )
         )
         return None
     return text
@@ -208,14 +245,16 @@ def _list(fm: dict[str, Any], key: str, errors: list[FieldError]) -> list[str]:
     elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
         items = [str(v).strip() for v in value]
     else:
-        errors.append(FieldError(key, "moet een lijst van teksten zijn"))
+        errors.append(FieldError(key, gettext("must be a list of texts")))
         return []
     result: list[str] = []
     for item in items:
         if item and item not in result:
             result.append(item)
     if any(len(item) > 200 for item in result):
-        errors.append(FieldError(key, "een waarde is langer dan 200 tekens"))
+        errors.append(
+            FieldError(key, gettext("a value is longer than %(max)s characters", max=200))
+        )
     return result
 
 
@@ -224,8 +263,16 @@ def _themes(fm: dict[str, Any], errors: list[FieldError]) -> list[str]:
     for theme in themes:
         if theme not in THEMES:
             close = difflib.get_close_matches(theme, THEMES, n=1)
-            hint = f" (bedoelt u '{close[0]}'?)" if close else ""
-            errors.append(FieldError("themes", f"onbekend thema '{theme}'{hint}"))
+            message = (
+                gettext(
+                    "unknown theme '%(theme)s' (did you mean '%(suggestion)s'?)",
+                    theme=theme,
+                    suggestion=close[0],
+                )
+                if close
+                else gettext("unknown theme '%(theme)s'", theme=theme)
+            )
+            errors.append(FieldError("themes", message))
             return []
     return themes
 
@@ -235,7 +282,14 @@ def _tags(fm: dict[str, Any], errors: list[FieldError]) -> list[str]:
     for tag in _list(fm, "tags", errors):
         normal = re.sub(r"\s+", " ", tag.lower())
         if len(normal) > 80:
-            errors.append(FieldError("tags", f"tag '{tag[:20]}…' is langer dan 80 tekens"))
+            errors.append(
+                FieldError(
+                    "tags",
+                    gettext(
+                        "tag '%(tag)s…' is longer than %(max)s characters", tag=tag[:20], max=80
+                    ),
+                )
+            )
         elif normal not in tags:
             tags.append(normal)
     return tags
@@ -249,10 +303,12 @@ def _year(fm: dict[str, Any], errors: list[FieldError]) -> int | None:
         isinstance(value, int)
         or (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit())
     ):
-        errors.append(FieldError("year", f"'{value}' is geen jaartal"))
+        errors.append(FieldError("year", gettext("'%(value)s' is not a year", value=value)))
         return None
     year = int(value)
     if not 1900 <= year <= 2100:
-        errors.append(FieldError("year", f"{year} ligt niet tussen 1900 en 2100"))
+        errors.append(
+            FieldError("year", gettext("%(year)s is not between 1900 and 2100", year=year))
+        )
         return None
     return year

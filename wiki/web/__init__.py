@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from wiki.extensions import db, login_manager
-from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from wiki.models import User
 from wiki.services.errors import DomainError
 from wiki.vocabulary import (
@@ -48,7 +48,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(language.bp)
 
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Log in om verder te gaan."
+    # Flask-Login flashes the message through localize_callback, in the visitor's language.
+    login_manager.login_message = N_("Sign in to continue.")
+    login_manager.localize_callback = gettext
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -86,34 +88,36 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         return _error_response(
-            400, "csrf", "Het formulier is verlopen of ongeldig (CSRF). Laad de pagina opnieuw."
+            400, "csrf", gettext("The form has expired or is invalid (CSRF). Reload the page.")
         )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = (error.name or "error").lower().replace(" ", "-")
+        known = HTTP_MESSAGES.get(error.code or 500)
         return _error_response(
-            error.code or 500, code, _DUTCH.get(error.code or 500, error.description or "")
+            error.code or 500, code, str(known) if known else error.description or ""
         )
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         app.logger.exception("unhandled error")
         db.session.rollback()
-        return _error_response(500, "server-error", _DUTCH[500])
+        return _error_response(500, "server-error", str(HTTP_MESSAGES[500]))
 
 
-_DUTCH = {
-    400: "Het verzoek is ongeldig.",
-    401: "U moet eerst inloggen.",
-    403: "U hebt geen toegang tot deze pagina.",
-    404: "Deze pagina bestaat niet.",
-    405: "Deze handeling is hier niet toegestaan.",
-    409: "Er is een conflict met een andere wijziging.",
-    413: "Het verzoek is te groot.",
-    422: "De invoer is ongeldig.",
-    429: "Te veel verzoeken; probeer het straks opnieuw.",
-    500: "Er ging iets mis aan onze kant. De fout is gelogd.",
+# What an error page (or the API's error.message) says per HTTP status, in the visitor's language.
+HTTP_MESSAGES = {
+    400: lazy_gettext("The request is invalid."),
+    401: lazy_gettext("You need to sign in first."),
+    403: lazy_gettext("You do not have access to this page."),
+    404: lazy_gettext("This page does not exist."),
+    405: lazy_gettext("This action is not allowed here."),
+    409: lazy_gettext("There is a conflict with another change."),
+    413: lazy_gettext("The request is too large."),
+    422: lazy_gettext("The input is invalid."),
+    429: lazy_gettext("Too many requests; please try again later."),
+    500: lazy_gettext("Something went wrong on our side. The error has been logged."),
 }
 
 

@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import login_user, logout_user
 
@@ -48,10 +49,10 @@ def login() -> Any:
         return render_template("accounts/login.html", form=form), 400
     user = users.authenticate(form.email.data or "", form.password.data or "")
     if user is None:
-        flash("Onbekend e-mailadres of onjuist wachtwoord.", "error")
+        flash(gettext("Unknown email address or wrong password."), "error")
         return render_template("accounts/login.html", form=form), 401
     login_user(user)
-    flash(f"Welkom, {user.display_name}.", "success")
+    flash(gettext("Welcome, %(name)s.", name=user.display_name), "success")
     return redirect(safe_next(form.next.data))
 
 
@@ -78,15 +79,18 @@ def _login_rate_limit() -> str:
 def too_many_attempts(error: RateLimitExceeded) -> Response:
     """The login page again, with the reason and a Retry-After header (RFC 6585)."""
     seconds = retry_after_seconds()
-    minutes = math.ceil(seconds / 60)
-    when = "over een minuut" if minutes <= 1 else f"over {minutes} minuten"
+    minutes = max(1, math.ceil(seconds / 60))
     form = LoginForm()
     form.password.data = ""
     response = make_response(
         render_template(
             "accounts/login.html",
             form=form,
-            blocked=f"Te veel inlogpogingen. Probeer het {when} opnieuw.",
+            blocked=ngettext(
+                "Too many sign-in attempts. Try again in a minute.",
+                "Too many sign-in attempts. Try again in %(num)d minutes.",
+                minutes,
+            ),
         ),
         429,
     )
@@ -97,5 +101,5 @@ def too_many_attempts(error: RateLimitExceeded) -> Response:
 @bp.post("/logout")
 def logout() -> Any:
     logout_user()
-    flash("U bent uitgelogd.", "info")
+    flash(gettext("You have been signed out."), "info")
     return redirect(url_for("browse.home"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from wiki.extensions import db
@@ -40,7 +41,7 @@ def municipality_index() -> str:
 def municipality(name: str) -> str:
     place = municipalities.get_by_name(name)
     if place is None:
-        raise NotFound(f"gemeente '{name}' bestaat niet")
+        raise NotFound(gettext("municipality '%(name)s' does not exist", name=name))
     page = lessons.listing(viewer(), municipality=place.name, per_page=1000)
     generic = [lesson for lesson in page.items if lesson.type == "generic"]
     specific = [lesson for lesson in page.items if lesson.type == "context-dependent"]
@@ -53,7 +54,7 @@ def municipality(name: str) -> str:
 def province(name: str) -> str:
     page = lessons.listing(viewer(), province=name, per_page=1000)
     if name not in municipalities.directory().provinces:
-        raise NotFound(f"provincie '{name}' bestaat niet")
+        raise NotFound(gettext("province '%(name)s' does not exist", name=name))
     return render_template("municipalities/province.html", province=name, lessons=page.items)
 
 
@@ -66,7 +67,7 @@ def theme_index() -> str:
 @bp.get("/themes/<slug>")
 def theme(slug: str) -> str:
     if slug not in THEMES:
-        raise NotFound(f"thema '{slug}' bestaat niet")
+        raise NotFound(gettext("theme '%(slug)s' does not exist", slug=slug))
     page = lessons.listing(
         viewer(), theme=slug, page=request.args.get("page", 1, type=int), per_page=50
     )
@@ -91,7 +92,7 @@ def tag_index() -> str:
 def tag(name: str) -> str:
     page = lessons.listing(viewer(), tag=name, per_page=1000)
     if page.total == 0:
-        raise NotFound(f"geen lessen met tag '{name}'")
+        raise NotFound(gettext("no lessons with tag '%(name)s'", name=name))
     return render_template("tags/view.html", name=name, lessons=page.items)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
@@ -70,10 +71,10 @@ def trust_context(lesson: Lesson, user: User | None) -> dict[str, Any]:
 def _status_targets(lesson: Lesson, user: User | None) -> list[tuple[str, str]]:
     """The status buttons this user gets: (status, label)."""
     labels = {
-        "in-review": "Ter beoordeling aanbieden",
-        "published": "Publiceren",
-        "draft": "Terug naar concept",
-        "archived": "Archiveren",
+        "in-review": gettext("Submit for review"),
+        "published": gettext("Publish"),
+        "draft": gettext("Back to draft"),
+        "archived": gettext("Archive"),
     }
     targets = []
     for status in STATUSES:
@@ -101,7 +102,7 @@ def _flash_error(error: DomainError) -> None:
         for e in error.errors:
             flash(f"{e.field}: {e.message}", "error")
     elif isinstance(error, PersonalDataFound):
-        flash("Niet opgeslagen: " + error.message, "error")
+        flash(gettext("Not saved: %(reason)s", reason=error.message), "error")
     else:
         flash(error.message, "error")
 
@@ -109,7 +110,7 @@ def _flash_error(error: DomainError) -> None:
 def _base(form: Any) -> int:
     raw = (form.base_revision.data or "").strip()
     if not raw.isdigit():
-        abort(400, "base_revision ontbreekt")
+        abort(400, gettext("base_revision is missing"))
     return int(raw)
 
 
@@ -123,7 +124,10 @@ def _run(slug: str, action: Any, done: str) -> WerkzeugResponse:
         action()
     except EditConflict:
         flash(
-            "Iemand heeft de les intussen gewijzigd; bekijk de nieuwe versie en probeer opnieuw.",
+            gettext(
+                "Someone has changed the lesson in the meantime; look at the new version and "
+                "try again."
+            ),
             "error",
         )
         return _back(slug)
@@ -145,7 +149,7 @@ def change_status(slug: str) -> Any:
     return _run(
         slug,
         lambda: curation.set_status(slug, status, _base(form), viewer(), form.note.data or ""),
-        f"Status gewijzigd: {STATUSES.get(status, status)}.",
+        gettext("Status changed: %(status)s.", status=STATUSES.get(status, status)),
     )
 
 
@@ -156,11 +160,11 @@ def endorse(slug: str) -> Any:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    user = permissions.require_curator(viewer(), "lessen te beoordelen")
+    user = permissions.require_curator(viewer(), permissions.REVIEW_LESSONS)
     return _run(
         slug,
         lambda: curation.endorse(slug, _base(form), user, form.note.data or ""),
-        "Beoordeeld: de les draagt nu uw beoordeling.",
+        gettext("Reviewed: the lesson now carries your review."),
     )
 
 
@@ -171,11 +175,11 @@ def return_to_author(slug: str) -> Any:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    user = permissions.require_curator(viewer(), "lessen terug te sturen")
+    user = permissions.require_curator(viewer(), permissions.RETURN_LESSONS)
     return _run(
         slug,
         lambda: curation.return_to_author(slug, _base(form), user, form.note.data or ""),
-        "De les is met uw opmerkingen teruggestuurd naar de auteur.",
+        gettext("The lesson has been returned to the author with your remarks."),
     )
 
 
@@ -186,7 +190,7 @@ def reclassify(slug: str) -> Any:
     form = ReclassifyForm()
     if not form.validate_on_submit():
         abort(400)
-    user = permissions.require_curator(viewer(), "lessen te herclassificeren")
+    user = permissions.require_curator(viewer(), permissions.RECLASSIFY_LESSONS)
     return _run(
         slug,
         lambda: curation.reclassify(
@@ -197,7 +201,7 @@ def reclassify(slug: str) -> Any:
             form.reason.data or "",
             form.context.data,
         ),
-        "De les is hergeclassificeerd; de reden staat bij de les.",
+        gettext("The lesson has been reclassified; the reason is shown with the lesson."),
     )
 
 
@@ -211,7 +215,7 @@ def confirm(slug: str) -> Any:
     return _run(
         slug,
         lambda: confirmations.add(slug, viewer(), form.result.data or "", form.note.data or ""),
-        "Dank u: uw ervaring staat bij de les.",
+        gettext("Thank you: your experience is shown with the lesson."),
     )
 
 
@@ -225,7 +229,7 @@ def comment(slug: str) -> Any:
     return _run(
         slug,
         lambda: comments.add(slug, viewer(), form.body.data or ""),
-        "Uw reactie is geplaatst.",
+        gettext("Your comment has been posted."),
     )
 
 
@@ -236,13 +240,15 @@ def privacy_override(slug: str) -> Any:
     form = OverrideForm()
     if not form.validate_on_submit():
         abort(400)
-    user = permissions.require_curator(viewer(), "privacymeldingen te overrulen")
+    user = permissions.require_curator(viewer(), permissions.OVERRIDE_PRIVACY)
     return _run(
         slug,
         lambda: curation.override_privacy(
             slug, user, form.kind.data or "", form.text.data or "", form.reason.data or ""
         ),
-        "De melding is als vals-positief vastgelegd; publiceren kan nu.",
+        gettext(
+            "The warning has been recorded as a false positive; the lesson can now be published."
+        ),
     )
 
 
@@ -286,7 +292,7 @@ def collection_index() -> str:
 def collection_new() -> Any:
     if (login := _login_first()) is not None:
         return login
-    user = permissions.require_curator(viewer(), "dossiers te maken")
+    user = permissions.require_curator(viewer(), permissions.CREATE_COLLECTIONS)
     form = CollectionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -299,7 +305,7 @@ def collection_new() -> Any:
             return _collection_form(form, None, exc), 422
         except DomainError as exc:
             return _collection_form(form, None, exc), exc.status
-        flash("Het dossier is aangemaakt.", "success")
+        flash(gettext("The collection has been created."), "success")
         return redirect(url_for("curation.collection_view", slug=created.slug))
     return _collection_form(form, None, None)
 
@@ -308,7 +314,7 @@ def collection_new() -> Any:
 def collection_edit(slug: str) -> Any:
     if (login := _login_first()) is not None:
         return login
-    user = permissions.require_curator(viewer(), "dossiers te bewerken")
+    user = permissions.require_curator(viewer(), permissions.EDIT_COLLECTIONS)
     collection = collections.get(slug)
     form = CollectionForm()
     if request.method == "POST":
@@ -320,7 +326,7 @@ def collection_edit(slug: str) -> Any:
             )
         except (ValidationFailed, PersonalDataFound) as exc:
             return _collection_form(form, collection, exc), 422
-        flash("Het dossier is bijgewerkt.", "success")
+        flash(gettext("The collection has been updated."), "success")
         return redirect(url_for("curation.collection_view", slug=slug))
     form.title.data = collection.title
     form.introduction.data = collection.introduction

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -38,36 +40,36 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _choices(choices: dict[str, str]) -> list[SelectChoice]:
+def _choices(choices: Mapping[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in choices.items()]
 
 
-def _optional(choices: dict[str, str]) -> list[SelectChoice]:
-    return [SelectChoice("", "— niet ingevuld —"), *_choices(choices)]
+def _optional(choices: Mapping[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice("", lazy_gettext("— not specified —")), *_choices(choices)]
 
 
 class LessonForm(FlaskForm):
     """Every front-matter field as a form field, plus the body and an edit summary."""
 
-    title = StringField("Titel")
-    slug = StringField("Slug (webadres)")
-    municipality = StringField("Gemeente")
-    type = RadioField("Type les", choices=_choices(TYPES), default="generic")
-    context = TextAreaField("Context: onder welke lokale omstandigheden werkte het?")
-    active_elements = StringField("Werkzame elementen (komma-gescheiden)")
-    themes = MultiCheckboxField("Thema's", choices=_choices(THEMES))
-    level = SelectField("Niveau", choices=_optional(LEVELS))
-    domain = SelectField("Domein", choices=_optional(DOMAINS))
-    tags = StringField("Tags (komma-gescheiden)")
-    owner = StringField("Eigenaar (persoon of team)")
-    organisation = StringField("Organisatie")
-    year = StringField("Jaar van de ervaring")
-    status = SelectField("Status", choices=_choices(STATUSES), default="published")
-    evidence = SelectField("Onderbouwing", choices=_optional(EVIDENCE))
-    summary = TextAreaField("Samenvatting")
-    target_group = StringField("Doelgroep")
-    body = TextAreaField("Tekst (Markdown)")
-    comment = StringField("Samenvatting van de wijziging")
+    title = StringField(lazy_gettext("Title"))
+    slug = StringField(lazy_gettext("Slug (web address)"))
+    municipality = StringField(lazy_gettext("Municipality"))
+    type = RadioField(lazy_gettext("Lesson type"), choices=_choices(TYPES), default="generic")
+    context = TextAreaField(lazy_gettext("Context: under which local circumstances did it work?"))
+    active_elements = StringField(lazy_gettext("Effective elements (comma-separated)"))
+    themes = MultiCheckboxField(lazy_gettext("Themes"), choices=_choices(THEMES))
+    level = SelectField(lazy_gettext("Level"), choices=_optional(LEVELS))
+    domain = SelectField(lazy_gettext("Domain"), choices=_optional(DOMAINS))
+    tags = StringField(lazy_gettext("Tags (comma-separated)"))
+    owner = StringField(lazy_gettext("Owner (person or team)"))
+    organisation = StringField(lazy_gettext("Organisation"))
+    year = StringField(lazy_gettext("Year of the experience"))
+    status = SelectField(lazy_gettext("Status"), choices=_choices(STATUSES), default="published")
+    evidence = SelectField(lazy_gettext("Evidence"), choices=_optional(EVIDENCE))
+    summary = TextAreaField(lazy_gettext("Summary"))
+    target_group = StringField(lazy_gettext("Target group"))
+    body = TextAreaField(lazy_gettext("Text (Markdown)"))
+    comment = StringField(lazy_gettext("Summary of the change"))
     base_revision = HiddenField()
 
     def front_matter(self) -> dict[str, Any]:
@@ -117,8 +119,13 @@ class RevertForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mailadres", validators=[DataRequired("Vul uw e-mailadres in.")])
-    password = PasswordField("Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")])
+    email = EmailField(
+        lazy_gettext("Email address"),
+        validators=[DataRequired(lazy_gettext("Enter your email address."))],
+    )
+    password = PasswordField(
+        lazy_gettext("Password"), validators=[DataRequired(lazy_gettext("Enter your password."))]
+    )
     next = HiddenField()
 
 
@@ -130,39 +137,39 @@ class StatusForm(FlaskForm):
 
     status = HiddenField()
     base_revision = HiddenField()
-    note = StringField("Toelichting (optioneel)")
+    note = StringField(lazy_gettext("Note (optional)"))
 
 
 class ReviewForm(FlaskForm):
     """A curator endorses (and so publishes) the current revision, or returns it."""
 
     base_revision = HiddenField()
-    note = TextAreaField("Toelichting")
+    note = TextAreaField(lazy_gettext("Note"))
 
 
 class ReclassifyForm(FlaskForm):
     base_revision = HiddenField()
-    to_type = RadioField("Nieuw type", choices=_choices(TYPES))
-    reason = TextAreaField("Reden van de herclassificatie")
-    context = TextAreaField("Context (nodig bij contextafhankelijk)")
+    to_type = RadioField(lazy_gettext("New type"), choices=_choices(TYPES))
+    reason = TextAreaField(lazy_gettext("Reason for the reclassification"))
+    context = TextAreaField(lazy_gettext("Context (required if context-dependent)"))
 
 
 class ConfirmationForm(FlaskForm):
-    result = RadioField("Uw ervaring", choices=_choices(CONFIRMATION_RESULTS))
-    note = TextAreaField("Korte toelichting: hoe was de context bij u?")
+    result = RadioField(lazy_gettext("Your experience"), choices=_choices(CONFIRMATION_RESULTS))
+    note = TextAreaField(lazy_gettext("Brief note: what was the context where you are?"))
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("Uw reactie")
+    body = TextAreaField(lazy_gettext("Your comment"))
 
 
 class OverrideForm(FlaskForm):
     kind = HiddenField()
     text = HiddenField()
-    reason = StringField("Waarom is dit geen persoonsgegeven?")
+    reason = StringField(lazy_gettext("Why is this not personal data?"))
 
 
 class CollectionForm(FlaskForm):
-    title = StringField("Titel")
-    introduction = TextAreaField("Inleiding (Markdown)")
-    lessons = TextAreaField("Lessen: één slug per regel, in volgorde")
+    title = StringField(lazy_gettext("Title"))
+    introduction = TextAreaField(lazy_gettext("Introduction (Markdown)"))
+    lessons = TextAreaField(lazy_gettext("Lessons: one slug per line, in order"))

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
@@ -141,7 +142,7 @@ def new() -> Any:
         return _form_page(form, is_new=True, findings=exc.findings), 422
     except PermissionDenied as exc:
         return _form_page(form, is_new=True, errors=[FieldError("status", exc.message)]), 403
-    flash("De les is opgeslagen.", "success")
+    flash(gettext("The lesson has been saved."), "success")
     _flash_findings(result.findings)
     return redirect(url_for("lessons.view", slug=result.lesson.slug))
 
@@ -180,9 +181,9 @@ def edit(slug: str) -> Any:
         return _form_page(form, lesson=lesson, errors=[FieldError("status", exc.message)]), 403
     _flash_findings(result.findings)
     if result.changed:
-        flash(f"Opgeslagen als revisie {result.revision.number}.", "success")
+        flash(gettext("Saved as revision %(number)s.", number=result.revision.number), "success")
     else:
-        flash("Er was niets gewijzigd; geen nieuwe revisie.", "info")
+        flash(gettext("Nothing was changed; no new revision."), "info")
     return redirect(url_for("lessons.view", slug=slug))
 
 
@@ -190,8 +191,13 @@ def _flash_findings(findings: list[Any]) -> None:
     """A draft may hold possible personal data; say what, so it is removed before publishing."""
     for finding in findings:
         flash(
-            f"Mogelijk persoonsgegeven in {finding.field}: {finding.label} '{finding.text}'. "
-            "Haal het weg voordat u publiceert.",
+            gettext(
+                "Possible personal data in %(field)s: %(kind)s '%(text)s'. "
+                "Remove it before you publish.",
+                field=finding.field,
+                kind=finding.label,
+                text=finding.text,
+            ),
             "warning",
         )
 
@@ -199,7 +205,7 @@ def _flash_findings(findings: list[Any]) -> None:
 def _base_revision(form: LessonForm | RevertForm) -> int:
     raw = (form.base_revision.data or "").strip()
     if not raw.isdigit():
-        abort(400, "base_revision ontbreekt")
+        abort(400, gettext("base_revision is missing"))
     return int(raw)
 
 
@@ -321,10 +327,20 @@ def revert(slug: str, number: int) -> Any:
     try:
         result = lessons.revert(slug, number, base, viewer())
     except EditConflict:
-        flash("Iemand heeft de les intussen gewijzigd; bekijk de geschiedenis opnieuw.", "error")
+        flash(
+            gettext("Someone has changed the lesson in the meantime; look at the history again."),
+            "error",
+        )
         return redirect(url_for("lessons.history", slug=slug))
     if result.changed:
-        flash(f"Revisie {number} is teruggezet als revisie {result.revision.number}.", "success")
+        flash(
+            gettext(
+                "Revision %(number)s has been restored as revision %(new_number)s.",
+                number=number,
+                new_number=result.revision.number,
+            ),
+            "success",
+        )
     else:
-        flash("Die revisie is gelijk aan de huidige; er is niets gewijzigd.", "info")
+        flash(gettext("That revision is the same as the current one; nothing was changed."), "info")
     return redirect(url_for("lessons.view", slug=slug))
