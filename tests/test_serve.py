@@ -8,10 +8,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from wiki import lessonfile
 from wiki.services.validation import slugify
 
 LEERWIKI = Path(sys.executable).with_name("leerwiki")
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0  # a loaded 2-core CI machine; the server is usually up in a few seconds
 HTTP_TIMEOUT = 5
 
 
@@ -50,6 +52,7 @@ class Server:
     """One `leerwiki serve` process; its output goes to a log file."""
 
     def __init__(self, workdir: Path, env: dict[str, str], log: Path) -> None:
+        self.env = env
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -181,3 +184,47 @@ def test_restart_imports_nothing(start_server: Callable[[], Server]) -> None:
     assert [(i["slug"], i["revision"]) for i in after["lessons"]] == [
         (i["slug"], i["revision"]) for i in before["lessons"]
     ]
+
+
+def test_simultaneous_edits_from_one_base_give_one_200_and_409s_never_a_500(
+    start_server: Callable[[], Server], tmp_path: Path
+) -> None:
+    """Several PUTs from the same base revision at the same moment: exactly one is stored.
+
+    The race between the base-revision check and the insert ends at the unique (lesson,
+    number) constraint, which must answer 409 like any other conflict (found by the load run).
+    """
+    server = start_server()
+    env = {**server.env, "LEERWIKI_INDEX_DIR": str(tmp_path / "index-cli")}
+    subprocess.run(  # noqa: S603 - our own command line
+        [LEERWIKI, "users", "create", "racer@example.nl", "--role", "curator"],
+        env=env, input="correct horse battery\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+    token = subprocess.run(  # noqa: S603
+        [LEERWIKI, "tokens", "create", "racer@example.nl"],
+        env=env, text=True, check=True, capture_output=True,
+    ).stdout.split()[-1]  # fmt: skip
+    slug = content_lessons()[0][0]
+
+    def put(base: int, n: int, barrier: threading.Barrier) -> int:
+        request = urllib.request.Request(  # noqa: S310 - loopback test server
+            f"{server.base}/api/v1/lessons/{slug}",
+            method="PUT",
+            data=json.dumps({"base_revision": base, "summary": f"Versie {base}-{n}"}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        barrier.wait(timeout=30)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+                return int(answer.status)
+        except urllib.error.HTTPError as refused:
+            refused.close()
+            return int(refused.code)
+
+    for _round in range(5):
+        base = server.json(f"/api/v1/lessons/{slug}")["revision"]
+        barrier = threading.Barrier(4)
+        with ThreadPoolExecutor(4) as pool:
+            statuses = sorted(pool.map(lambda n, b=base, w=barrier: put(b, n, w), range(4)))
+        assert statuses == [200, 409, 409, 409], statuses
+        assert server.json(f"/api/v1/lessons/{slug}")["revision"] == base + 1

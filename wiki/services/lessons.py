@@ -306,25 +306,31 @@ def update(
         return SaveResult(lesson, current, changed=False)
     findings = [] if privacy_checked else check_privacy(data, lesson)
     old_status = lesson.status
-    revision = _write(lesson, data, author, comment, author_label)
-    audit.record(
-        author,
-        action,
-        f"lesson:{lesson.slug}",
-        revision,
-        status=data.status if data.status != old_status else None,
-        comment=comment[:200],
-    )
-    if not commit:
-        return SaveResult(lesson, revision, changed=True, findings=findings)
     try:
-        db.session.commit()
+        # _write flushes: a writer that took the same revision number between our read and
+        # now makes the flush (or the commit) hit the unique (lesson, number) constraint.
+        revision = _write(lesson, data, author, comment, author_label)
+        audit.record(
+            author,
+            action,
+            f"lesson:{lesson.slug}",
+            revision,
+            status=data.status if data.status != old_status else None,
+            comment=comment[:200],
+        )
+        if commit:
+            db.session.commit()
     except IntegrityError as exc:
-        # Another writer took the same revision number between our read and our commit.
+        if not commit:  # a bulk import's batch: its caller decides what to roll back
+            raise
         db.session.rollback()
         fresh = find(slug)
         number = fresh.revision_number if fresh else base_revision + 1
-        raise EditConflict(ConflictInfo(slug, base_revision, number)) from exc
+        raise EditConflict(
+            ConflictInfo(slug, base_revision, max(number, base_revision + 1))
+        ) from exc
+    if not commit:
+        return SaveResult(lesson, revision, changed=True, findings=findings)
     indexing.lessons_saved([lesson.id])
     return SaveResult(lesson, revision, changed=True, findings=findings)
 
