@@ -12,8 +12,10 @@ Updating the catalogue after changing texts (see README, "Translations"):
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
-from flask_babel import Babel
+from typing import Any
+
+from flask import Flask, g, has_app_context, has_request_context, request
+from flask_babel import Babel, get_translations
 
 from wiki.config import PACKAGE_ROOT
 
@@ -48,3 +50,20 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_language)
+    # Templates call gettext dozens of times per page; Flask-Babel looks the catalogue up
+    # anew each time (several context lookups, ~30 µs). Once per request is enough.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+
+
+def _translations() -> Any:
+    """This request's catalogue (Flask-Babel's own, looked up once and kept on `g`)."""
+    if not has_app_context():
+        return get_translations()
+    found = g.get("_leerwiki_translations")
+    if found is None:
+        found = g._leerwiki_translations = get_translations()
+    return found

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from wiki.extensions import db, login_manager
+from wiki.extensions import csrf, db, login_manager
 from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from wiki.models import User
 from wiki.services.errors import DomainError
@@ -46,6 +46,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(language.bp)
+    csrf.exempt(language.bp)  # a preference cookie, no data: see wiki/web/language.py
 
     login_manager.login_view = "accounts.login"
     # Flask-Login flashes the message through localize_callback, in the visitor's language.

@@ -59,7 +59,6 @@ def trust_context(lesson: Lesson, user: User | None) -> dict[str, Any]:
         "contradicted": confirmations.contradicted(lesson),
         "comments": comments.of(lesson),
         "status_targets": _status_targets(lesson, user) if can_edit else [],
-        "status_form": StatusForm(),
         "review_form": ReviewForm() if curator else None,
         "reclassify_form": ReclassifyForm() if curator else None,
         "confirmation_form": ConfirmationForm() if can_confirm else None,

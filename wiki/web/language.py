@@ -1,4 +1,9 @@
-"""The language switch: a POST (with CSRF, like every change) that sets a cookie."""
+"""The language switch: a POST that sets a cookie.
+
+It is exempt from CSRF (see wiki/web/__init__.py): it changes no data and reads no session,
+so the worst a forged request can do is switch a visitor's language, while a token would
+give every anonymous page view a session cookie (and make pages uncacheable).
+"""
 
 from __future__ import annotations
 
