@@ -7,6 +7,7 @@ the parser produces, and the same BM25F scores.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,14 @@ def test_phrase_needs_the_words_in_order(index: Any, make_lesson: Any) -> None:
     found = {h.slug for h in index.search('"eerste gesprek"', PUBLISHED, per_page=100).hits}
     assert "volgorde" not in found
     assert found  # the sample lessons have the phrase
+
+
+def test_seeding_random_does_not_reuse_a_segment_name(app: Any, make_lesson: Any) -> None:
+    """Whoosh names segments with the global `random`; seeded the same way before each commit
+    (as Hypothesis does per example), a second segment once overwrote the first one's files."""
+    index = indexing.search_index()
+    for slug in ("eerste-les", "tweede-les", "derde-les"):
+        random.seed(20250101)
+        make_lesson(title=slug.replace("-", " ").capitalize(), slug=slug, body="Kangoeroezorg.\n")
+    found = index.search("kangoeroezorg", PUBLISHED)
+    assert {h.slug for h in found.hits} == {"eerste-les", "tweede-les", "derde-les"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
@@ -185,6 +187,19 @@ class _Lease:
     compounds: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # word -> compounds
 
 
+class _Codec(W3Codec):
+    """Whoosh's own codec, with segment names that do not come from the global `random`.
+
+    Whoosh names a new segment with `random.choice`, so any code that seeds `random` (Hypothesis
+    does, the same way for every example) made a commit reuse the name of a live segment and
+    truncate its files. The segment itself stays a plain W3Segment with a plain W3Codec, so
+    the index on disk is exactly Whoosh's (the table of contents pickles both).
+    """
+
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        return W3Segment(W3Codec(), indexname, segid=secrets.token_hex(8))
+
+
 class SearchIndex:
     """One index folder. Opens lazily; every search uses a fresh searcher (never refresh())."""
 
@@ -291,6 +306,7 @@ class SearchIndex:
         # compound segment it opens into memory (a BytesIO per searcher), which at 100,000
         # lessons cost some 300 MB per searcher; plain files are read through the page cache.
         options.setdefault("compound", False)
+        options.setdefault("codec", _Codec())
         try:
             return self._index().writer(**options)
         except (index.EmptyIndexError, FileNotFoundError):
