@@ -136,10 +136,16 @@ def app_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Fla
 
     yield build
     for app in made:
-        app.extensions["search_index"].close()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        dispose_app(app)
+
+
+def dispose_app(app: Flask) -> None:
+    """Close what an app holds open: its pooled searchers (their segment files) and its
+    database connections."""
+    app.extensions["search_index"].close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import PASSWORD, Databases, lesson_fields
+from conftest import PASSWORD, Databases, dispose_app, lesson_fields
 from conftest import _config as config_for
 from flask import Flask
 from flask.testing import FlaskClient
@@ -35,7 +35,6 @@ from schemathesis.specs.openapi.checks import (
 
 from wiki import create_app
 from wiki.api.openapi import openapi_document
-from wiki.extensions import db
 from wiki.services import lessons, users
 from wiki.services.validation import validate
 
@@ -110,9 +109,7 @@ def refusing_api(
     url = databases.fresh(tmp)
     app = create_app(config_for(tmp, url))
     yield app, _seed(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose_app(app)
     databases.drop(url)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import PASSWORD, Databases, IsolatedClient, _config
+from conftest import PASSWORD, Databases, IsolatedClient, _config, dispose_app
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -302,9 +302,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iter
     application = create_app(_config(folder, url))
     application.test_client_class = IsolatedClient
     yield Site(application)
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose_app(application)
     databases.drop(url)
 
 
