@@ -7,7 +7,13 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import login
+from conftest import lesson_fields, login
+from sqlalchemy import select
+
+from wiki.extensions import db
+from wiki.models import Lesson, Revision
+from wiki.services import lessons
+from wiki.services.validation import validate
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -164,6 +170,27 @@ def test_wiki_links_existing_and_missing_then_created(client, make_lesson):
     created = anchor(page, "nog te schrijven")
     assert created["class"].split() == ["wikilink"]
     assert created["href"] == "/lessons/missing-slug"
+
+
+def test_a_new_lesson_renders_the_pages_linking_to_it(app, client, make_lesson):
+    """Saving the link target renders the current text of the pages linking to it at once (a
+    first visitor would otherwise render and write); older revisions render when shown."""
+    make_lesson(title="Verwijzer", slug="verwijzer", body="Zie [[later]].\n")
+    data = validate(lesson_fields(title="Verwijzer", slug="verwijzer"), "Nog steeds [[later]].\n")
+    lessons.update("verwijzer", data, 1, None, "tweede versie", "test")
+    make_lesson(title="Later", slug="later")
+    cached = dict(
+        db.session.execute(
+            select(Revision.number, Revision.html_cache)
+            .join(Lesson)
+            .where(Lesson.slug == "verwijzer")
+        ).all()
+    )
+    assert cached[1] is None
+    assert cached[2] is not None
+    assert 'href="/lessons/later"' in cached[2] and "missing" not in cached[2]
+    old = client.get("/lessons/verwijzer/revisions/1").get_data(as_text=True)
+    assert anchor(old, "later")["class"].split() == ["wikilink"]
 
 
 def test_municipality_index_grouped_by_province(client, three_lessons):

@@ -487,12 +487,36 @@ def _insert_ignoring_duplicates(model: Any, **values: Any) -> Any:
 
 
 def invalidate_links_to(slugs: list[str]) -> None:
-    """New lessons turn 'missing' links to them into real ones: drop those cached renders."""
+    """New lessons turn 'missing' links to them into real ones: render again what showed one.
+
+    Current revisions are rendered here, in the saving transaction, so that no visitor's page
+    view has to render and write (a write per first view serialises readers on SQLite);
+    older revisions only lose their cache and render when next shown.
+    """
+    shows_missing = Revision.html_cache.contains('class="wikilink missing"')
+    current = Revision.number == Lesson.revision_number
     for start in range(0, len(slugs), 500):
         sources = select(Link.source_id).where(Link.target_slug.in_(slugs[start : start + 500]))
+        stale = (
+            db.session.execute(
+                select(Revision)
+                .join(Lesson, Lesson.id == Revision.lesson_id)
+                .where(Revision.lesson_id.in_(sources), shows_missing, current)
+            )
+            .scalars()
+            .all()
+        )
+        for revision in stale:
+            result = _render(revision.body)
+            revision.html_cache, revision.toc_cache = result.html, result.toc_json()
+        older = select(Lesson.revision_number).where(Lesson.id == Revision.lesson_id)
         db.session.execute(
             sql_update(Revision)
-            .where(Revision.lesson_id.in_(sources))
+            .where(
+                Revision.lesson_id.in_(sources),
+                shows_missing,
+                Revision.number < older.scalar_subquery(),
+            )
             .values(html_cache=None, toc_cache=None)
             .execution_options(synchronize_session=False)
         )
