@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from conftest import CONTENT_DIR
 
-from wiki import lessonfile
+from wiki import lessonfile, server
 from wiki.services.validation import slugify
 
 LEERWIKI = Path(sys.executable).with_name("leerwiki")
@@ -51,14 +51,16 @@ def fetch(url: str) -> tuple[int, dict[str, str], str]:
 class Server:
     """One `leerwiki serve` process; its output goes to a log file."""
 
-    def __init__(self, workdir: Path, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str], log: Path, args: tuple[str, ...] = ()
+    ) -> None:
         self.env = env
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._out = log.open("wb")
         self.process = subprocess.Popen(  # noqa: S603
-            [str(LEERWIKI), "serve", "--port", str(self.port)],
+            [str(LEERWIKI), "serve", "--port", str(self.port), *args],
             cwd=workdir,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -101,7 +103,7 @@ class Server:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path, databases: Any) -> Iterator[Callable[[], Server]]:
+def start_server(tmp_path: Path, databases: Any) -> Iterator[Callable[..., Server]]:
     """Start servers sharing one (empty) database and index below tmp_path; stopped afterwards."""
     workdir = tmp_path / "cwd"
     workdir.mkdir()
@@ -117,8 +119,8 @@ def start_server(tmp_path: Path, databases: Any) -> Iterator[Callable[[], Server
     env.pop("FLASK_APP", None)
     servers: list[Server] = []
 
-    def start() -> Server:
-        server = Server(workdir, env, tmp_path / f"serve-{len(servers) + 1}.log")
+    def start(*args: str) -> Server:
+        server = Server(workdir, env, tmp_path / f"serve-{len(servers) + 1}.log", args)
         servers.append(server)
         server.wait_until_up()
         return server
@@ -131,7 +133,20 @@ def start_server(tmp_path: Path, databases: Any) -> Iterator[Callable[[], Server
         databases.drop(database_url)
 
 
-def test_first_start_serves_the_sample_content(start_server: Callable[[], Server]) -> None:
+def curator_token(server: Server, tmp_path: Path) -> str:
+    """A curator's API token, made with the command line on the server's database."""
+    env = {**server.env, "LEERWIKI_INDEX_DIR": str(tmp_path / "index-cli")}
+    subprocess.run(  # noqa: S603 - our own command line
+        [LEERWIKI, "users", "create", "racer@example.nl", "--role", "curator"],
+        env=env, input="correct horse battery\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+    return subprocess.run(  # noqa: S603
+        [LEERWIKI, "tokens", "create", "racer@example.nl"],
+        env=env, text=True, check=True, capture_output=True,
+    ).stdout.split()[-1]  # fmt: skip
+
+
+def test_first_start_serves_the_sample_content(start_server: Callable[..., Server]) -> None:
     samples = content_lessons()
     assert samples, "content/ holds no lesson files"
     server = start_server()
@@ -166,7 +181,7 @@ def test_first_start_serves_the_sample_content(start_server: Callable[[], Server
     assert "rejected 0" in server.output()
 
 
-def test_restart_imports_nothing(start_server: Callable[[], Server]) -> None:
+def test_restart_imports_nothing(start_server: Callable[..., Server]) -> None:
     samples = content_lessons()
     first = start_server()
     before = first.json("/api/v1/lessons?per_page=100")
@@ -187,7 +202,7 @@ def test_restart_imports_nothing(start_server: Callable[[], Server]) -> None:
 
 
 def test_simultaneous_edits_from_one_base_give_one_200_and_409s_never_a_500(
-    start_server: Callable[[], Server], tmp_path: Path
+    start_server: Callable[..., Server], tmp_path: Path
 ) -> None:
     """Several PUTs from the same base revision at the same moment: exactly one is stored.
 
@@ -195,15 +210,7 @@ def test_simultaneous_edits_from_one_base_give_one_200_and_409s_never_a_500(
     number) constraint, which must answer 409 like any other conflict (found by the load run).
     """
     server = start_server()
-    env = {**server.env, "LEERWIKI_INDEX_DIR": str(tmp_path / "index-cli")}
-    subprocess.run(  # noqa: S603 - our own command line
-        [LEERWIKI, "users", "create", "racer@example.nl", "--role", "curator"],
-        env=env, input="correct horse battery\n", text=True, check=True, capture_output=True,
-    )  # fmt: skip
-    token = subprocess.run(  # noqa: S603
-        [LEERWIKI, "tokens", "create", "racer@example.nl"],
-        env=env, text=True, check=True, capture_output=True,
-    ).stdout.split()[-1]  # fmt: skip
+    token = curator_token(server, tmp_path)
     slug = content_lessons()[0][0]
 
     def put(base: int, n: int, barrier: threading.Barrier) -> int:
@@ -228,3 +235,77 @@ def test_simultaneous_edits_from_one_base_give_one_200_and_409s_never_a_500(
             statuses = sorted(pool.map(lambda n, b=base, w=barrier: put(b, n, w), range(4)))
         assert statuses == [200, 409, 409, 409], statuses
         assert server.json(f"/api/v1/lessons/{slug}")["revision"] == base + 1
+
+
+def children_of(pid: int) -> list[int]:
+    """Child processes of `pid`, oldest first (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if int(fields[1]) == pid:  # field 4, ppid; field 22, start time
+                found.append((int(fields[19]), int(entry.name)))
+    return [child for _, child in sorted(found)]
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_several_processes_share_the_port_the_index_and_their_end(
+    start_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    """--processes 2: two web processes answer on the one port and see each other's saves
+    (one index folder); a third follows the change sequence; all end with their parent."""
+    server = start_server("--processes", "2")
+    deadline = time.monotonic() + 10  # the first child may answer before the last is forked
+    while len(children := children_of(server.process.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(children) == 3, children  # two web processes, then the follower
+    web = children[:2]
+    before = [cpu_ticks(pid) for pid in web]
+    slugs = [slug for slug, _ in content_lessons()]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(
+            pool.map(
+                lambda n: fetch(f"{server.base}/lessons/{slugs[n % len(slugs)]}")[0], range(160)
+            )
+        )
+    assert statuses == [200] * 160
+    worked = [cpu_ticks(pid) - ticks for pid, ticks in zip(web, before, strict=True)]
+    assert all(ticks > 0 for ticks in worked), worked  # both took connections
+
+    token = curator_token(server, tmp_path)
+    slug = slugs[0]
+    base = server.json(f"/api/v1/lessons/{slug}")["revision"]
+    request = urllib.request.Request(  # noqa: S310 - loopback test server
+        f"{server.base}/api/v1/lessons/{slug}",
+        method="PUT",
+        data=json.dumps({"base_revision": base, "summary": "Over kangoeroezorg."}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+        assert answer.status == 200
+    # Every search below goes over a new connection, to either process: all must find it.
+    for _ in range(10):
+        found = server.json("/api/v1/search?q=kangoeroezorg")
+        assert [hit["slug"] for hit in found["hits"]] == [slug]
+
+    server.process.kill()  # kill -9: no chance to stop the children
+    server.process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    assert alive == [], f"children outlived their parent: {alive}"
+
+
+def test_a_memory_rate_limit_is_split_over_the_processes() -> None:
+    """Each process counts failed sign-ins in its own memory: each gets its share."""
+    assert server.per_process("5 per minute;20 per hour", 2) == "3 per 1 minute;10 per 1 hour"
+    assert server.per_process("5 per minute", 1) == "5 per 1 minute"

@@ -13,10 +13,10 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext
 
+from wiki import server
 from wiki.services import (
     backup,
     content_io,
-    following,
     indexing,
     privacy,
     privacy_pool,
@@ -57,14 +57,20 @@ def register_commands(app: Flask) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes on the one port (about one per core).",
+)
 @with_appcontext
-def serve(host: str, port: int, threads: int) -> None:
+def serve(host: str, port: int, threads: int, processes: int) -> None:
     """Run the production WSGI server (waitress); migrate and load content/ on first start."""
-    import waitress
-
     started = time.perf_counter()
     workers = int(current_app.config["PRIVACY_WORKERS"])
-    if workers > 0:  # deduce (1.1 GB) in scanner processes, not in the server
+    # Several processes share one deduce loaded before they fork (wiki.server) instead.
+    if workers > 0 and processes == 1:  # deduce (1.1 GB) in scanner processes, not here
         privacy_pool.install(workers)
     setup.upgrade_database()
     content_dir = Path(current_app.config["CONTENT_DIR"])
@@ -82,18 +88,15 @@ def serve(host: str, port: int, threads: int) -> None:
     drift = indexing.repair()
     if not drift.clean:
         click.echo(gettext("Search index repaired: %(summary)s", summary=drift.summary()))
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
-    # Other nodes may write to the same database: follow its change sequence.
-    following.Follower(app).start()
-    # Warm the search caches and load the privacy guard (deduce, seconds) in the background:
-    # pages are served meanwhile; only a save waits if it comes before deduce is ready.
-    threading.Thread(target=indexing.search_index().warm, daemon=True).start()
-    if workers == 0:
+    if workers == 0 and processes == 1:
+        # Load the privacy guard (deduce, seconds) in the background: pages are served
+        # meanwhile; only a save waits if it comes before deduce is ready.
         threading.Thread(target=privacy.warm, daemon=True).start()
     click.echo(gettext("Ready in %(seconds).1f s.", seconds=time.perf_counter() - started))
     url = f"http://{host}:{port}/"
     click.echo(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))
-    waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
+    server.serve(app, host, port, threads, processes)
 
 
 @click.command("import-content")

@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language)
     # Templates call gettext dozens of times per page; Flask-Babel looks the catalogue up
     # anew each time (several context lookups, ~30 µs). Once per request is enough.
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # i18n ext
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,

@@ -1,0 +1,148 @@
+"""The production server: waitress, in one process or in several forked from one parent.
+
+A Python process runs on one core at a time (the GIL), so `leerwiki serve --processes N`
+forks N workers that accept on one shared listening socket. The parent prepares everything
+once (database, sample content, index repair, deduce) and then only supervises: it runs no
+thread, since a process forked from a threaded one may inherit a held lock, so it can fork a
+replacement for a worker that dies at any time. One more child follows the database's change
+sequence for the shared index folder. SIGTERM or SIGINT stops them all; a child whose parent
+is gone (kill -9) stops too, so no orphan keeps serving the port.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+import waitress
+from flask import Flask
+from limits import parse_many
+
+from wiki.extensions import db
+from wiki.services import following, indexing, privacy
+
+log = logging.getLogger(__name__)
+PARENT_CHECK = 0.5  # seconds between a worker's checks that its parent is still there
+RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
+
+
+def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> None:
+    """Serve until stopped; `processes` > 1 forks that many workers (POSIX only)."""
+    if processes <= 1:
+        _background(app, follow=True)
+        waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
+        return
+    listener = socket.create_server((host, port), backlog=1024)
+    _prepare_fork(app, processes)
+    web = [lambda: _child(lambda: _web(app, listener, threads))] * processes
+    Supervisor([*web, lambda: _child(following.Follower(app).run)]).run()
+
+
+def _background(app: Flask, follow: bool) -> None:
+    """What every serving process starts beside waitress."""
+    if follow:  # other nodes may write to the same database: follow its change sequence
+        following.Follower(app).start()
+    # Warm the search caches in the background: pages are served meanwhile.
+    threading.Thread(target=indexing.search_index().warm, daemon=True).start()
+
+
+def _prepare_fork(app: Flask, processes: int) -> None:
+    """Leave nothing open that workers would share, and share what is read-only."""
+    # Deduce (1.1 GB) is loaded once here and shared copy-on-write by every worker, each of
+    # which then scans in its own process; gc.freeze keeps the collector from touching (and
+    # so copying) those pages.
+    privacy.warm()
+    # Each process counts failed sign-ins in its own memory unless the storage is shared: give
+    # each its share of the limit, so an address gets no more attempts in all than configured.
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        app.config["LOGIN_RATE_LIMIT"] = per_process(app.config["LOGIN_RATE_LIMIT"], processes)
+    indexing.search_index().close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    gc.collect()
+    gc.freeze()
+
+
+def per_process(limit: str, processes: int) -> str:
+    """A rate limit split over processes, rounded up: '5 per minute' over 2 is 3 each."""
+    return ";".join(
+        f"{-(-item.amount // processes)} per {item.multiples} {item.GRANULARITY.name}"
+        for item in parse_many(limit)
+    )
+
+
+def _web(app: Flask, listener: socket.socket, threads: int) -> None:
+    _background(app, follow=False)  # one other child follows the changes for all
+    waitress.serve(app, sockets=[listener], threads=threads, ident="leerwiki")
+
+
+def _child(work: Callable[[], None]) -> None:
+    """Runs `work` in a forked child, which ends with it (or with the parent); never returns."""
+    parent = os.getppid()
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+        work()
+    except BaseException:  # noqa: BLE001 - a child must never return into the parent's code
+        log.exception("server process %s failed", os.getpid())
+        os._exit(1)
+    os._exit(0)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)
+
+
+class Supervisor:
+    """Forks one child per job, forks it again when it ends, stops them all on a signal."""
+
+    def __init__(self, jobs: list[Callable[[], None]]) -> None:
+        self.jobs = jobs
+        self.children: dict[int, int] = {}  # pid -> job
+        self.stopping = False
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        for job in range(len(self.jobs)):
+            self._fork(job)
+        while self.children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            job = self.children.pop(pid, -1)
+            if job < 0 or self.stopping:
+                continue
+            log.error("server process %s stopped (status %s); starting another", pid, status)
+            time.sleep(RESTART_PAUSE)
+            if not self.stopping:
+                self._fork(job)
+        sys.exit(0)
+
+    def _fork(self, job: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            self.jobs[job]()  # never returns
+            os._exit(0)
+        self.children[pid] = job
+
+    def _stop(self, signum: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                self.children.pop(pid, None)
