@@ -2,10 +2,10 @@
 
 Usage: python bench/load_run.py [--lessons 10000] [--clients 50] [--seconds 60]
            [--page-seconds 20] [--writes 5] [--procs 2] [--server-threads 8] [--servers 1]
-           [--think-ms 0]
+           [--processes 1] [--think-ms 0]
 
 Generates and imports N synthetic lessons, starts `leerwiki serve` (waitress, --server-threads
-threads; --servers > 1 starts several on the one database, each with its own index copy, as
+threads in each of --processes processes; --servers > 1 starts several on the one database, each with its own index copy, as
 in a multi-node set-up) and runs C closed-loop clients, each with its own keep-alive
 connection, spread over --procs worker processes so the Python client is not the
 bottleneck. Two phases:
@@ -140,13 +140,22 @@ def prepare_wiki(tmp: Path, lessons: int, seed: int) -> Wiki:
 
 
 def start_server(
-    env: dict[str, str], threads: int, log: Path, timeout: float = 120
+    env: dict[str, str], threads: int, log: Path, processes: int = 1, timeout: float = 120
 ) -> tuple[subprocess.Popen[bytes], int]:
     """`leerwiki serve` on a free port, output appended to `log`; the caller stops it."""
     port = free_port()
     with log.open("ab") as out:
         server = subprocess.Popen(
-            [LEERWIKI, "serve", "--port", str(port), "--threads", str(threads)],
+            [
+                LEERWIKI,
+                "serve",
+                "--port",
+                str(port),
+                "--threads",
+                str(threads),
+                "--processes",
+                str(processes),
+            ],  # fmt: skip
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -185,9 +194,17 @@ def machine_busy_seconds() -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its live children so far (from /proc):
+    `serve --processes N` serves from forked children."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def edited(markdown: str, kenmerk: str) -> str:
@@ -615,7 +632,7 @@ def warm_up(port: int, token: str, slugs: list[str], name: str) -> Results:
 
 
 def start_servers(
-    wiki: Wiki, count: int, threads: int, tmp: Path
+    wiki: Wiki, count: int, threads: int, tmp: Path, processes: int = 1
 ) -> list[tuple[subprocess.Popen[bytes], int]]:
     """`count` servers on one database; each node keeps its own copy of the index."""
     for node in range(1, count):
@@ -623,7 +640,7 @@ def start_servers(
     servers = []
     for node in range(count):
         env = {**wiki.env, "LEERWIKI_INDEX_DIR": str(tmp / (f"index-{node}" if node else "index"))}
-        servers.append(start_server(env, threads, tmp / f"server-{node}.log"))
+        servers.append(start_server(env, threads, tmp / f"server-{node}.log", processes))
     return servers
 
 
@@ -636,7 +653,10 @@ def main() -> None:
     parser.add_argument("--writes", type=float, default=5, help="%% of operations that edit")
     parser.add_argument("--procs", type=int, default=2, help="client worker processes")
     parser.add_argument("--server-threads", type=int, default=8, help="waitress threads")
-    parser.add_argument("--servers", type=int, default=1, help="server processes, one database")
+    parser.add_argument("--servers", type=int, default=1, help="server nodes, one database")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="`serve --processes`: processes per node"
+    )
     parser.add_argument("--think-ms", type=float, default=0, help="mean pause between requests")
     args = parser.parse_args()
 
@@ -644,7 +664,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         wiki = prepare_wiki(tmp, args.lessons, seed=1)
         print(f"import: {wiki.import_summary} in {wiki.import_seconds:.1f} s")
-        servers = start_servers(wiki, args.servers, args.server_threads, tmp)
+        servers = start_servers(wiki, args.servers, args.server_threads, tmp, args.processes)
         ports = [port for _, port in servers]
         try:
             all_results = Results()
@@ -659,7 +679,7 @@ def main() -> None:
             print(
                 f"\n{len(wiki.slugs)} lessons; {args.clients} clients in {args.procs} processes, "
                 f"think time {args.think_ms:g} ms; {args.servers} x `leerwiki serve --threads "
-                f"{args.server_threads}`"
+                f"{args.server_threads} --processes {args.processes}`"
             )
             pages = run_phase(
                 ports,
