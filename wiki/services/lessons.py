@@ -395,7 +395,10 @@ def _write(
     lesson: Lesson, data: LessonInput, author: User | None, comment: str, author_label: str
 ) -> Revision:
     """Add the next revision and copy its metadata onto the lesson (no commit)."""
+    # Render first, while this transaction has only read: on SQLite the first write (a new
+    # tag, the flush) takes the database's one write lock, which every other save waits for.
     with db.session.no_autoflush:
+        result = _render(data.body)
         municipality = municipalities.get_by_name(data.municipality)
         if municipality is None:  # validate() resolved it against the same data file
             raise NotFound(
@@ -420,7 +423,6 @@ def _write(
             lesson.review_by = now + REVIEW_INTERVAL
         lesson.themes = [_theme(slug) for slug in data.themes]
         lesson.tags = [_tag(name) for name in data.tags]
-        result = _render(data.body)
         revision = Revision(
             lesson=lesson,
             number=lesson.revision_number,
