@@ -187,6 +187,10 @@ class _Lease:
     compounds: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # word -> compounds
 
 
+class _SegmentGone(Exception):
+    """A searcher's segment files were deleted under it (by another process's merge)."""
+
+
 class _Codec(W3Codec):
     """Whoosh's own codec, with segment names that do not come from the global `random`.
 
@@ -410,6 +414,12 @@ class SearchIndex:
         matches are intersected with what the reader may see; the total, the facets and
         the page all come from that one set.
         """
+        try:
+            return self._search(text, filters, page, per_page, sort)
+        except _SegmentGone:  # another process merged segments away meanwhile: once more
+            return self._search(text, filters, page, per_page, sort)
+
+    def _search(self, text: str, filters: Filters, page: int, per_page: int, sort: str) -> Results:
         with self._lease() as lease:
             searcher = lease.searcher
             user_query, unknown = self._parse(lease, text)
@@ -425,7 +435,14 @@ class SearchIndex:
             )
             hits = []
             for docnum in docs[(page - 1) * per_page :].tolist():
-                stored = searcher.stored_fields(docnum)
+                try:
+                    stored = searcher.stored_fields(docnum)
+                except (TypeError, OSError) as exc:
+                    # Whoosh opens a segment's stored fields when first read; a commit in
+                    # another process may have merged that segment and deleted its files
+                    # (Whoosh then fails on a None inside). A fresh searcher sees the new ones.
+                    lease.generation = -1  # not back into the pool
+                    raise _SegmentGone from exc
                 snippet = (
                     _highlight(stored.get("body", ""), body_terms)
                     or _highlight(stored.get("summary", ""), summary_terms)
