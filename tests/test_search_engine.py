@@ -103,3 +103,18 @@ def test_seeding_random_does_not_reuse_a_segment_name(app: Any, make_lesson: Any
         make_lesson(title=slug.replace("-", " ").capitalize(), slug=slug, body="Kangoeroezorg.\n")
     found = index.search("kangoeroezorg", PUBLISHED)
     assert {h.slug for h in found.hits} == {"eerste-les", "tweede-les", "derde-les"}
+
+
+def test_a_searcher_outlives_the_merge_of_its_segments(index: Any, make_lesson: Any) -> None:
+    """Whoosh opens a segment's stored fields when first read; a commit elsewhere (another
+    thread, another server process) that merged the segment away once deleted its files first,
+    and the searcher opened a moment earlier failed on them."""
+    make_lesson(title="Nog een segment", slug="nog-een-segment")
+    with index._lease() as lease:
+        searcher = lease.searcher
+        assert len(searcher.leaf_searchers()) >= 2
+        writer = index._writer()
+        writer.commit(optimize=True)  # one segment now; the old ones are no longer in the index
+        slugs = {searcher.stored_fields(n)["slug"] for n in range(searcher.doc_count_all())}
+    assert "nog-een-segment" in slugs
+    assert len(slugs) == 45

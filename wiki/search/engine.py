@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.codec.whoosh3 import W3Codec, W3Segment
+from whoosh.filedb.filestore import FileStorage
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
@@ -59,6 +61,8 @@ MAX_COMPOUNDS = 24  # ... of which the most frequent are searched
 IDLE_SEARCHERS = 2  # pooled searchers: about one per core
 BULK = 500  # documents in one update from which the multi-process writer pays off
 HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the renderer escapes, then marks
+SEGMENT_FILE = re.compile(r"MAIN_[a-z0-9]+\.")  # not the lock, not the _MAIN_n.toc files
+REPLACED_SEGMENT_GRACE = 60.0  # seconds a merged-away segment's files stay readable
 SNIPPET_BEFORE, SNIPPET_LENGTH = 60, 220  # characters of context before the first match; in all
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
@@ -187,8 +191,28 @@ class _Lease:
     compounds: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # word -> compounds
 
 
-class _SegmentGone(Exception):
-    """A searcher's segment files were deleted under it (by another process's merge)."""
+class _Storage(FileStorage):
+    """The index folder; files of segments a commit replaced stay for a grace period.
+
+    After each commit Whoosh deletes the files of the segments it merged away, but a searcher
+    opens a segment's column files (stored fields, field lengths, sort columns) only when it
+    first reads them: one opened on the previous generation a moment earlier, in another
+    thread or server process, then failed on them or read them as absent. Whoosh asks again
+    at every later commit, and a file goes once it has been unused for the grace period;
+    table-of-contents files go at once (the newest one names the current generation).
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._unused_since: dict[str, float] = {}
+
+    def delete_file(self, name: str) -> None:
+        if SEGMENT_FILE.match(name):
+            now = time.monotonic()
+            if now - self._unused_since.setdefault(name, now) < REPLACED_SEGMENT_GRACE:
+                return
+            self._unused_since.pop(name, None)
+        super().delete_file(name)
 
 
 class _Codec(W3Codec):
@@ -209,6 +233,7 @@ class SearchIndex:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._storage = _Storage(str(self.path))  # one per index: it keeps the grace times
         self._ix: Any = None
         self._lock = threading.Lock()
         self._idle: list[_Lease] = []  # searchers of the latest generation, free to lend
@@ -226,14 +251,14 @@ class SearchIndex:
         with self._lock:
             if self._ix is None:
                 self.path.mkdir(parents=True, exist_ok=True)
-                if index.exists_in(str(self.path)):
-                    ix = index.open_dir(str(self.path))
+                if self._storage.index_exists():
+                    ix = self._storage.open_index()
                     if _shape(ix.schema) != _shape(make_schema()):
                         # An index from an older schema: start again empty; start-up repair
                         # (or `leerwiki reindex`) fills it from the database.
-                        ix = index.create_in(str(self.path), make_schema())
+                        ix = self._storage.create_index(make_schema())
                 else:
-                    ix = index.create_in(str(self.path), make_schema())
+                    ix = self._storage.create_index(make_schema())
                 self._ix = ix
             return self._ix
 
@@ -241,7 +266,7 @@ class SearchIndex:
         """Replace the index with an empty one."""
         with self._lock:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._ix = index.create_in(str(self.path), make_schema())
+            self._ix = self._storage.create_index(make_schema())
 
     def generation(self) -> int:
         """Changes whenever a commit lands; keys caches."""
@@ -414,12 +439,6 @@ class SearchIndex:
         matches are intersected with what the reader may see; the total, the facets and
         the page all come from that one set.
         """
-        try:
-            return self._search(text, filters, page, per_page, sort)
-        except _SegmentGone:  # another process merged segments away meanwhile: once more
-            return self._search(text, filters, page, per_page, sort)
-
-    def _search(self, text: str, filters: Filters, page: int, per_page: int, sort: str) -> Results:
         with self._lease() as lease:
             searcher = lease.searcher
             user_query, unknown = self._parse(lease, text)
@@ -435,14 +454,7 @@ class SearchIndex:
             )
             hits = []
             for docnum in docs[(page - 1) * per_page :].tolist():
-                try:
-                    stored = searcher.stored_fields(docnum)
-                except (TypeError, OSError) as exc:
-                    # Whoosh opens a segment's stored fields when first read; a commit in
-                    # another process may have merged that segment and deleted its files
-                    # (Whoosh then fails on a None inside). A fresh searcher sees the new ones.
-                    lease.generation = -1  # not back into the pool
-                    raise _SegmentGone from exc
+                stored = searcher.stored_fields(docnum)
                 snippet = (
                     _highlight(stored.get("body", ""), body_terms)
                     or _highlight(stored.get("summary", ""), summary_terms)
