@@ -5,10 +5,10 @@ Usage: python bench/load_run.py [--lessons 10000] [--clients 50] [--seconds 60]
            [--processes 1] [--think-ms 0]
 
 Generates and imports N synthetic lessons, starts `leerwiki serve` (waitress, --server-threads
-threads in each of --processes processes; --servers > 1 starts several on the one database, each with its own index copy, as
-in a multi-node set-up) and runs C closed-loop clients, each with its own keep-alive
-connection, spread over --procs worker processes so the Python client is not the
-bottleneck. Two phases:
+threads in each of --processes processes; --servers > 1 starts several on the one database,
+each with its own index copy, as in a multi-node set-up) and runs C closed-loop clients, each
+with its own keep-alive connection, spread over --procs worker processes so the Python client
+is not the bottleneck. Two phases:
 
 1. page views only (GET /lessons/{slug}) for --page-seconds: page views per second alone;
 2. the mix for --seconds: page views, API reads, API searches and search pages (READS, with
@@ -146,16 +146,8 @@ def start_server(
     port = free_port()
     with log.open("ab") as out:
         server = subprocess.Popen(
-            [
-                LEERWIKI,
-                "serve",
-                "--port",
-                str(port),
-                "--threads",
-                str(threads),
-                "--processes",
-                str(processes),
-            ],  # fmt: skip
+            [LEERWIKI, "serve", "--port", str(port), "--threads", str(threads)]
+            + ["--processes", str(processes)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

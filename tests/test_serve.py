@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from conftest import CONTENT_DIR
 
-from wiki import lessonfile, server
+from wiki import lessonfile
+from wiki.server import per_process
 from wiki.services.validation import slugify
 
 LEERWIKI = Path(sys.executable).with_name("leerwiki")
@@ -307,5 +308,5 @@ def test_several_processes_share_the_port_the_index_and_their_end(
 
 def test_a_memory_rate_limit_is_split_over_the_processes() -> None:
     """Each process counts failed sign-ins in its own memory: each gets its share."""
-    assert server.per_process("5 per minute;20 per hour", 2) == "3 per 1 minute;10 per 1 hour"
-    assert server.per_process("5 per minute", 1) == "5 per 1 minute"
+    assert per_process("5 per minute;20 per hour", 2) == "3 per 1 minute;10 per 1 hour"
+    assert per_process("5 per minute", 1) == "5 per 1 minute"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from wiki.services import (
     backup,
     content_io,
     indexing,
-    privacy,
     privacy_pool,
     setup,
     users,
@@ -68,10 +66,7 @@ def register_commands(app: Flask) -> None:
 def serve(host: str, port: int, threads: int, processes: int) -> None:
     """Run the production WSGI server (waitress); migrate and load content/ on first start."""
     started = time.perf_counter()
-    workers = int(current_app.config["PRIVACY_WORKERS"])
-    # Several processes share one deduce loaded before they fork (wiki.server) instead.
-    if workers > 0 and processes == 1:  # deduce (1.1 GB) in scanner processes, not here
-        privacy_pool.install(workers)
+    server.place_privacy_scans(int(current_app.config["PRIVACY_WORKERS"]), processes)
     setup.upgrade_database()
     content_dir = Path(current_app.config["CONTENT_DIR"])
     report = setup.load_content_if_empty(content_dir)
@@ -88,10 +83,6 @@ def serve(host: str, port: int, threads: int, processes: int) -> None:
     drift = indexing.repair()
     if not drift.clean:
         click.echo(gettext("Search index repaired: %(summary)s", summary=drift.summary()))
-    if workers == 0 and processes == 1:
-        # Load the privacy guard (deduce, seconds) in the background: pages are served
-        # meanwhile; only a save waits if it comes before deduce is ready.
-        threading.Thread(target=privacy.warm, daemon=True).start()
     click.echo(gettext("Ready in %(seconds).1f s.", seconds=time.perf_counter() - started))
     url = f"http://{host}:{port}/"
     click.echo(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))

@@ -27,10 +27,10 @@ from flask import Flask
 from limits import parse_many
 
 from wiki.extensions import db
-from wiki.services import following, indexing, privacy
+from wiki.processes import exit_with_parent
+from wiki.services import following, indexing, privacy, privacy_pool
 
 log = logging.getLogger(__name__)
-PARENT_CHECK = 0.5  # seconds between a worker's checks that its parent is still there
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
 
 
@@ -42,8 +42,24 @@ def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> Non
         return
     listener = socket.create_server((host, port), backlog=1024)
     _prepare_fork(app, processes)
-    web = [lambda: _child(lambda: _web(app, listener, threads))] * processes
-    Supervisor([*web, lambda: _child(following.Follower(app).run)]).run()
+    web = [lambda: _web(app, listener, threads)] * processes
+    Supervisor([*web, lambda: following.Follower(app).run()]).run()
+
+
+def place_privacy_scans(workers: int, processes: int) -> None:
+    """Decide where privacy scans run, before anything is saved.
+
+    One process: in `workers` scanner processes, so deduce (1.1 GB) stays out of the server;
+    with 0 in the server itself, deduce loading in the background (pages are served
+    meanwhile; only a save waits for it). Several processes: each scans itself, with deduce
+    loaded once before they fork (`_prepare_fork`).
+    """
+    if processes > 1:
+        return
+    if workers > 0:
+        privacy_pool.install(workers)
+    else:
+        threading.Thread(target=privacy.warm, daemon=True).start()
 
 
 def _background(app: Flask, follow: bool) -> None:
@@ -85,13 +101,12 @@ def _web(app: Flask, listener: socket.socket, threads: int) -> None:
     waitress.serve(app, sockets=[listener], threads=threads, ident="leerwiki")
 
 
-def _child(work: Callable[[], None]) -> None:
+def _child(work: Callable[[], None], parent: int) -> None:
     """Runs `work` in a forked child, which ends with it (or with the parent); never returns."""
-    parent = os.getppid()
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+        exit_with_parent(parent)
         work()
     except BaseException:  # noqa: BLE001 - a child must never return into the parent's code
         log.exception("server process %s failed", os.getpid())
@@ -99,14 +114,9 @@ def _child(work: Callable[[], None]) -> None:
     os._exit(0)
 
 
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK)
-    os._exit(0)
-
-
 class Supervisor:
-    """Forks one child per job, forks it again when it ends, stops them all on a signal."""
+    """Runs each job in a forked child, forks it again when it ends, stops them all on a
+    signal."""
 
     def __init__(self, jobs: list[Callable[[], None]]) -> None:
         self.jobs = jobs
@@ -133,10 +143,10 @@ class Supervisor:
         sys.exit(0)
 
     def _fork(self, job: int) -> None:
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
-            self.jobs[job]()  # never returns
-            os._exit(0)
+            _child(self.jobs[job], parent)  # never returns
         self.children[pid] = job
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:

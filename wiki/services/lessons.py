@@ -511,13 +511,13 @@ def invalidate_links_to(slugs: list[str]) -> None:
         for revision in stale:
             result = _render(revision.body)
             revision.html_cache, revision.toc_cache = result.html, result.toc_json()
-        older = select(Lesson.revision_number).where(Lesson.id == Revision.lesson_id)
+        current_number = select(Lesson.revision_number).where(Lesson.id == Revision.lesson_id)
         db.session.execute(
             sql_update(Revision)
             .where(
                 Revision.lesson_id.in_(sources),
                 shows_missing,
-                Revision.number < older.scalar_subquery(),
+                Revision.number < current_number.scalar_subquery(),
             )
             .values(html_cache=None, toc_cache=None)
             .execution_options(synchronize_session=False)

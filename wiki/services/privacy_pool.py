@@ -15,15 +15,14 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from wiki.processes import exit_with_parent
 from wiki.services import privacy
 
 log = logging.getLogger(__name__)
-PARENT_CHECK = 0.5  # seconds between a worker's checks that its parent is still there
 SCAN_TIMEOUT = 120.0  # seconds; the first scan may wait for deduce to load (a few seconds)
 Fields = Mapping[str, str | None]
 
@@ -87,14 +86,8 @@ def _start_worker(parent: int) -> None:
     ends of the pipe), so without this every server stopped by SIGTERM or killed by SIGKILL
     would leave 1.1 GB behind.
     """
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    exit_with_parent(parent)
     privacy.warm()
-
-
-def _exit_with(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK)
-    os._exit(0)
 
 
 _installed: ScanPool | None = None
