@@ -262,7 +262,8 @@ def test_several_processes_share_the_port_the_index_and_their_end(
     start_server: Callable[..., Server], tmp_path: Path
 ) -> None:
     """--processes 2: two web processes answer on the one port and see each other's saves
-    (one index folder); a third follows the change sequence; all end with their parent."""
+    (one index folder); a third follows the change sequence and indexes their saves; all end
+    with their parent."""
     server = start_server("--processes", "2")
     deadline = time.monotonic() + 10  # the first child may answer before the last is forked
     while len(children := children_of(server.process.pid)) < 3 and time.monotonic() < deadline:
@@ -292,6 +293,11 @@ def test_several_processes_share_the_port_the_index_and_their_end(
     )
     with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
         assert answer.status == 200
+    # The node's follower indexes the save (woken by it), for both processes' searches.
+    deadline = time.monotonic() + 2
+    while server.json("/api/v1/search?q=kangoeroezorg")["total"] == 0:
+        assert time.monotonic() < deadline, "not searchable within 2 s"
+        time.sleep(0.05)
     # Every search below goes over a new connection, to either process: all must find it.
     for _ in range(10):
         found = server.json("/api/v1/search?q=kangoeroezorg")

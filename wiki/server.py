@@ -36,14 +36,19 @@ RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
 
 def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> None:
     """Serve until stopped; `processes` > 1 forks that many workers (POSIX only)."""
+    # The follower is the node's one index writer: it follows other nodes' changes and
+    # indexes this node's saves, which wake it.
+    wakeup = following.Wakeup()
+    indexing.leave_saves_to(app, wakeup.notify)
     if processes <= 1:
-        _background(app, follow=True)
+        following.Follower(app, wakeup).start()
+        _warm_in_background()
         waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
         return
     listener = socket.create_server((host, port), backlog=1024)
     _prepare_fork(app, processes)
     web = [lambda: _web(app, listener, threads)] * processes
-    Supervisor([*web, lambda: following.Follower(app).run()]).run()
+    Supervisor([*web, lambda: following.Follower(app, wakeup).run()]).run()
 
 
 def place_privacy_scans(workers: int, processes: int) -> None:
@@ -62,11 +67,8 @@ def place_privacy_scans(workers: int, processes: int) -> None:
         threading.Thread(target=privacy.warm, daemon=True).start()
 
 
-def _background(app: Flask, follow: bool) -> None:
-    """What every serving process starts beside waitress."""
-    if follow:  # other nodes may write to the same database: follow its change sequence
-        following.Follower(app).start()
-    # Warm the search caches in the background: pages are served meanwhile.
+def _warm_in_background() -> None:
+    """Warm the search caches beside waitress: pages are served meanwhile."""
     threading.Thread(target=indexing.search_index().warm, daemon=True).start()
 
 
@@ -97,7 +99,7 @@ def per_process(limit: str, processes: int) -> str:
 
 
 def _web(app: Flask, listener: socket.socket, threads: int) -> None:
-    _background(app, follow=False)  # one other child follows the changes for all
+    _warm_in_background()  # one other child follows the changes and indexes for all
     waitress.serve(app, sockets=[listener], threads=threads, ident="leerwiki")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select as fd_select  # sqlalchemy's select is the other one
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 POSITION_FILE = "applied_change"
 GAP_TIMEOUT = 30.0  # seconds a missing sequence number is waited for
 BATCH = 2000
+POLL_INTERVAL = 0.5  # seconds between polls when no save of this node wakes the follower
 
 
 @dataclass
@@ -106,14 +108,58 @@ def follow_once(position: Position, now: float | None = None) -> int:
     return written
 
 
-class Follower(threading.Thread):
-    """Polls the change sequence in the background of `leerwiki serve`."""
+class Wakeup:
+    """A pipe on which a node's server processes tell its follower that they saved.
 
-    def __init__(self, app: Flask, interval: float = 0.5) -> None:
+    Made before `leerwiki serve` forks, so every worker and the follower share it. A save
+    writes one byte and goes on (a full pipe already means "wake up"); the follower wakes at
+    once, and saves that land while it indexes wait in the pipe for its next round, so under
+    load many saves go into one index commit.
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def notify(self) -> None:
+        try:
+            os.write(self._write, b"\0")
+        except BlockingIOError:
+            pass  # the pipe is full of wake-ups already
+
+    def wait(self, timeout: float) -> None:
+        """Until a save was notified or `timeout` passed; takes every pending wake-up."""
+        readable, _, _ = fd_select.select([self._read], [], [], timeout)
+        if readable:
+            try:
+                while os.read(self._read, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+
+
+class Follower(threading.Thread):
+    """Follows the change sequence in the background of `leerwiki serve`.
+
+    With a `wakeup`, it is also the node's indexer: the server processes leave their own
+    saves to it (`indexing.leave_saves_to`), so one writer per node commits them in batches.
+    """
+
+    def __init__(
+        self, app: Flask, wakeup: Wakeup | None = None, interval: float = POLL_INTERVAL
+    ) -> None:
         super().__init__(name="change-follower", daemon=True)
         self.app = app
+        self.wakeup = wakeup
         self.interval = interval
         self.stopping = threading.Event()
+
+    def _pause(self) -> None:
+        if self.wakeup is None:
+            self.stopping.wait(self.interval)
+        else:
+            self.wakeup.wait(self.interval)
 
     def run(self) -> None:
         with self.app.app_context():
@@ -121,7 +167,8 @@ class Follower(threading.Thread):
             if position.applied < 0:  # a new or rebuilt index: start-up repair made it current
                 position.applied = latest_change()
                 position.save()
-            while not self.stopping.wait(self.interval):
+            while not self.stopping.is_set():
+                self._pause()
                 try:
                     follow_once(position)
                 except Exception:  # noqa: BLE001 - keep following; the next poll retries

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -88,11 +88,26 @@ def index_lessons(lesson_ids: Iterable[int], *, skip_current: bool = False) -> i
     return len(docs)
 
 
+_SAVES_TO = "leerwiki.index_saves_to"  # app extension: wakes the node's indexer
+
+
+def leave_saves_to(app: Flask, notify: Callable[[], None]) -> None:
+    """From now on this app's saves are indexed by the node's change follower, which
+    `notify` wakes: under `leerwiki serve` one writer per node then commits many saves at
+    once, instead of every request thread taking Whoosh's lock for a commit of its own."""
+    app.extensions[_SAVES_TO] = notify
+
+
 def lessons_saved(lesson_ids: Iterable[int]) -> None:
-    """Index lessons after their save was committed. A failure costs only freshness: the
+    """Index lessons after their save was committed (or have the node's follower do so;
+    every save adds a change row in its transaction). A failure costs only freshness: the
     database is the truth, and start-up or `leerwiki reindex` repairs the drift."""
     ids = list(lesson_ids)
     if not ids:
+        return
+    notify = current_app.extensions.get(_SAVES_TO)
+    if notify is not None:
+        notify()
         return
     try:
         index_lessons(ids)
