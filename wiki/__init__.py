@@ -35,6 +35,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    from wiki.database import engine_options
+
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY and not app.testing:
         # No key configured: use (or once create) a random key kept in the instance folder,

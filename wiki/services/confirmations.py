@@ -63,10 +63,11 @@ def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
         note=note,
     )
     db.session.add(confirmation)
+    # Counted in SQL, not in Python: two confirmations committed at once must both count.
     if result in COUNTED:
-        lesson.confirmation_count += 1
+        lesson.confirmation_count = Lesson.confirmation_count + 1
     else:
-        lesson.contradiction_count += 1
+        lesson.contradiction_count = Lesson.contradiction_count + 1
     db.session.add(LessonChange(lesson_id=lesson.id))  # the count is in every node's index
     audit.record(user, "confirmation.create", f"lesson:{slug}", result=result)
     try:
@@ -94,12 +95,19 @@ class Summary:
 
 
 def of(lesson: Lesson) -> Summary:
-    items = list(
-        db.session.execute(
-            select(Confirmation)
-            .where(Confirmation.lesson_id == lesson.id)
-            .order_by(Confirmation.created_at)
-        ).scalars()
+    # The lesson's counters cover every confirmation (see `add`): most lessons have none,
+    # and their page needs no query for them.
+    unconfirmed = lesson.confirmation_count == 0 and lesson.contradiction_count == 0
+    items = (
+        []
+        if unconfirmed
+        else list(
+            db.session.execute(
+                select(Confirmation)
+                .where(Confirmation.lesson_id == lesson.id)
+                .order_by(Confirmation.created_at)
+            ).scalars()
+        )
     )
     counts = {result: 0 for result in CONFIRMATION_RESULTS}
     by_province: dict[str, list[Confirmation]] = {}

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import delete, event, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from wiki import rendering
 from wiki.extensions import db
@@ -91,7 +91,7 @@ def get_revision(lesson: Lesson, number: int) -> Revision:
     """Revision `number` of a lesson, or NotFound."""
     revision = db.session.execute(
         select(Revision)
-        .options(selectinload(Revision.author))
+        .options(joinedload(Revision.author))
         .where(Revision.lesson_id == lesson.id, Revision.number == number)
     ).scalar_one_or_none()
     if revision is None:
