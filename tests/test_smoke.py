@@ -35,7 +35,6 @@ def test_two_clients_keep_their_own_sign_in(app, make_user):
     assert "Bob" not in first.get("/").get_data(as_text=True)
 
 
-
 def test_as_many_requests_as_serve_has_threads_keep_their_connections(app):
     """Eight requests (serve's default threads) each hold a connection at once, round after
     round: a pool smaller than that would close the extra ones and open them again."""
