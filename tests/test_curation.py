@@ -1166,3 +1166,39 @@ def test_accounts_and_tokens_are_audited(app: Any, runner: Any) -> None:
         ("token.create", "cli", "user:nieuw@example.nl"),
         ("token.revoke", "cli", "user:nieuw@example.nl"),
     ]
+
+
+def test_lesson_page_shows_each_optional_part_once_it_exists(world: World) -> None:
+    """The page asks once which parts exist and queries only those: each must still appear
+    as soon as it exists, and a backlink only to whom may see the linking lesson."""
+    markers = {
+        "endorsement": "Beoordeeld door",
+        "reclassification": "Hergeclassificeerd naar",
+        "confirmation": "Bij ons ook zo.",
+        "comment": "Dank voor het delen.",
+        "backlink": "Verwijzingen hierheen",
+    }
+    anonymous = world.app.test_client()
+    page = text_of(anonymous.get(f"/lessons/{PUBLISHED}"))
+    assert [name for name, text in markers.items() if text in page] == []
+    # The only link here is from a draft: the curator sees it, an anonymous reader does not.
+    assert markers["backlink"] in text_of(world.web("curator").get(f"/lessons/{PUBLISHED}"))
+
+    curator = world.user("curator")
+    curation.endorse(PUBLISHED, fresh(PUBLISHED).revision_number, curator, "Akkoord")
+    curation.reclassify(
+        PUBLISHED,
+        fresh(PUBLISHED).revision_number,
+        curator,
+        "context-dependent",
+        "Lokale factoren.",
+        "Een actief netwerk.",
+    )
+    assert confirm(world, "other", PUBLISHED, "worked").status_code == 201
+    reader = world.web("reader")
+    comment = {"body": markers["comment"]}
+    assert reader.post(f"/lessons/{PUBLISHED}/comments", data=comment).status_code == 302
+    curation.set_status(DRAFT, "published", fresh(DRAFT).revision_number, curator)
+
+    page = text_of(anonymous.get(f"/lessons/{PUBLISHED}"))
+    assert [name for name, text in markers.items() if text not in page] == []

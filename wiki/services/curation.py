@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from wiki.extensions import db
 from wiki.models import (
+    Comment,
     Confirmation,
     Lesson,
+    Link,
     PrivacyOverride,
     Reclassification,
     Review,
@@ -204,6 +206,30 @@ def override_privacy(slug: str, curator: User, kind: str, text: str, reason: str
 
 
 # ---- what a lesson page shows ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PagePartsPresent:
+    """Which of a lesson page's optional parts have anything to show."""
+
+    endorsement: bool
+    reclassifications: bool
+    comments: bool
+    backlinks: bool  # before the viewer's visibility is applied
+
+
+def page_parts_present(lesson: Lesson) -> PagePartsPresent:
+    """Ask once which optional parts a lesson page has: most lessons have none of them, and
+    each part's own query costs the page more than this one lookup (about a quarter of it)."""
+    row = db.session.execute(
+        select(
+            exists().where(Review.lesson_id == lesson.id, Review.verdict == "endorsed"),
+            exists().where(Reclassification.lesson_id == lesson.id),
+            exists().where(Comment.lesson_id == lesson.id),
+            exists().where(Link.target_slug == lesson.slug),
+        )
+    ).one()
+    return PagePartsPresent(*map(bool, row))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
+from wiki.services import curation as curation_service
 from wiki.services import diff, lessons, municipalities, permissions, search
 from wiki.services.errors import (
     EditConflict,
@@ -64,15 +65,16 @@ def view(slug: str) -> str:
     user = viewer()
     lesson = lessons.get(slug, user)
     revision = lessons.current_revision(lesson)
+    present = curation_service.page_parts_present(lesson)
     return render_template(
         "lessons/view.html",
         lesson=lesson,
         revision=revision,
         fm=revision.front_matter,
         rendered=lessons.rendered(revision),
-        backlinks=lessons.backlinks(lesson, user),
+        backlinks=lessons.backlinks(lesson, user) if present.backlinks else [],
         as_markup=rendering.as_markup,
-        **curation.trust_context(lesson, user),
+        **curation.trust_context(lesson, user, present),
     )
 
 
