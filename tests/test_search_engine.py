@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from whoosh import collectors
+from whoosh import index as whoosh_index
 
 from wiki.search import scoring
 from wiki.search.engine import Filters
@@ -118,3 +119,29 @@ def test_a_searcher_outlives_the_merge_of_its_segments(index: Any, make_lesson: 
         slugs = {searcher.stored_fields(n)["slug"] for n in range(searcher.doc_count_all())}
     assert "nog-een-segment" in slugs
     assert len(slugs) == 45
+
+
+def test_the_previous_generation_stays_readable_after_a_commit(
+    index: Any, make_lesson: Any
+) -> None:
+    """Opening the index finds the newest generation, then reads its table of contents; a
+    commit in another server process in between once deleted that file (a 500 in the load
+    run). The generation a reader just found must stay readable, and the newest stays current."""
+    found = index.generation()
+    make_lesson(title="Nog een generatie", slug="nog-een-generatie")
+    assert index.generation() > found
+    toc = whoosh_index.TOC.read(index._storage, "MAIN", gen=found)  # what the reader reads next
+    assert toc.generation == found
+    reopened = whoosh_index.open_dir(str(index.path))
+    assert reopened.latest_generation() == index.generation()
+    assert "nog-een-generatie" in {h.slug for h in index.search("generatie", PUBLISHED).hits}
+
+
+def test_clearing_the_index_starts_a_new_generation_at_once(index: Any, make_lesson: Any) -> None:
+    """The tables of contents of replaced generations stay a while, but not through clear():
+    the highest one left would still count as the current index."""
+    make_lesson(title="Nog een generatie", slug="nog-een-generatie")
+    assert index.search("", PUBLISHED).total > 0
+    index.clear()
+    assert index.generation() == 0
+    assert index.search("", PUBLISHED).total == 0

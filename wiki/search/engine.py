@@ -62,7 +62,8 @@ IDLE_SEARCHERS = 2  # pooled searchers: about one per core
 BULK = 500  # documents in one update from which the multi-process writer pays off
 HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the renderer escapes, then marks
 SEGMENT_FILE = re.compile(r"MAIN_[a-z0-9]+\.")  # not the lock, not the _MAIN_n.toc files
-REPLACED_SEGMENT_GRACE = 60.0  # seconds a merged-away segment's files stay readable
+TOC_FILE = re.compile(r"_MAIN_[0-9]+\.toc$")  # one per generation; the newest is current
+REPLACED_SEGMENT_GRACE = 60.0  # seconds a replaced segment's or generation's files stay
 SNIPPET_BEFORE, SNIPPET_LENGTH = 60, 220  # characters of context before the first match; in all
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
@@ -197,17 +198,30 @@ class _Storage(FileStorage):
     After each commit Whoosh deletes the files of the segments it merged away, but a searcher
     opens a segment's column files (stored fields, field lengths, sort columns) only when it
     first reads them: one opened on the previous generation a moment earlier, in another
-    thread or server process, then failed on them or read them as absent. Whoosh asks again
-    at every later commit, and a file goes once it has been unused for the grace period;
-    table-of-contents files go at once (the newest one names the current generation).
+    thread or server process, then failed on them or read them as absent. Likewise a table
+    of contents: opening the index finds the newest generation and then reads its file, and a
+    commit in between (in another process) deleted it. Whoosh asks again at every later
+    commit, and a file goes once it has been unused for the grace period. An older table of
+    contents left meanwhile changes nothing: the newest generation is the current one.
     """
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self._unused_since: dict[str, float] = {}
+        self._creating = threading.local()
+
+    def create_index(self, *args: Any, **kwargs: Any) -> Any:
+        # A new index starts at generation 0: every older table of contents must go now, or
+        # the highest one left would still count as the current generation.
+        self._creating.active = True
+        try:
+            return super().create_index(*args, **kwargs)
+        finally:
+            self._creating.active = False
 
     def delete_file(self, name: str) -> None:
-        if SEGMENT_FILE.match(name):
+        creating = getattr(self._creating, "active", False)
+        if SEGMENT_FILE.match(name) or (TOC_FILE.match(name) and not creating):
             now = time.monotonic()
             if now - self._unused_since.setdefault(name, now) < REPLACED_SEGMENT_GRACE:
                 return
