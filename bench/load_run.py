@@ -300,10 +300,13 @@ class Client:
         }
         names, weights = list(mix), list(mix.values())
         time.sleep(max(0.0, start_at - time.time()))
-        while time.time() < start_at + seconds:
-            operations[self.rng.choices(names, weights)[0]]()
-            if think_ms:
+        end = start_at + seconds
+        while time.time() < end:
+            if think_ms:  # before each request, so the clients start spread out, not at once
                 time.sleep(self.rng.expovariate(1000 / think_ms))
+                if time.time() >= end:
+                    break
+            operations[self.rng.choices(names, weights)[0]]()
         self.conn.close()
 
     def page_view(self) -> None:
