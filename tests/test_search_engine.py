@@ -7,7 +7,9 @@ the parser produces, and the same BM25F scores.
 
 from __future__ import annotations
 
+import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,21 @@ def test_clearing_the_index_starts_a_new_generation_at_once(index: Any, make_les
     index.clear()
     assert index.generation() == 0
     assert index.search("", PUBLISHED).total == 0
+
+
+def test_a_reused_folder_listing_still_sees_other_processes_files(tmp_path: Path) -> None:
+    """The index folder's listing is reused while the folder is unchanged; a file another
+    process (another storage object) adds or removes must show at the next listing."""
+    from wiki.search.engine import _Storage
+
+    ours, theirs = _Storage(str(tmp_path)), _Storage(str(tmp_path))
+    theirs.create_file("_MAIN_1.toc").close()
+    time.sleep(0.1)  # settled: the next listing may be reused
+    assert ours.list() == ["_MAIN_1.toc"]
+    assert ours.list() == ["_MAIN_1.toc"]
+    theirs.create_file("_MAIN_2.toc").close()
+    assert sorted(ours.list()) == ["_MAIN_1.toc", "_MAIN_2.toc"]
+    time.sleep(0.1)
+    assert sorted(ours.list()) == ["_MAIN_1.toc", "_MAIN_2.toc"]
+    os.remove(tmp_path / "_MAIN_1.toc")
+    assert ours.list() == ["_MAIN_2.toc"]

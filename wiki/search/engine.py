@@ -64,6 +64,9 @@ HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the renderer escapes, 
 SEGMENT_FILE = re.compile(r"MAIN_[a-z0-9]+\.")  # not the lock, not the _MAIN_n.toc files
 TOC_FILE = re.compile(r"_MAIN_[0-9]+\.toc$")  # one per generation; the newest is current
 REPLACED_SEGMENT_GRACE = 60.0  # seconds a replaced segment's or generation's files stay
+# A listing of the folder is reused while its mtime is unchanged, once the listing began this
+# long after that mtime: later changes then get a later mtime even from a coarse clock.
+LISTING_SETTLED_NS = 50_000_000
 SNIPPET_BEFORE, SNIPPET_LENGTH = 60, 220  # characters of context before the first match; in all
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
@@ -209,6 +212,36 @@ class _Storage(FileStorage):
         super().__init__(path)
         self._unused_since: dict[str, float] = {}
         self._creating = threading.local()
+        self._listing: tuple[int, int, list[str]] | None = None  # (mtime, listed at, names)
+
+    def list(self) -> list[str]:
+        """The folder's file names, read again only when the folder has changed.
+
+        Whoosh lists the folder to find the current generation, several times per search and
+        per commit, and under steady writes the replaced segments kept for the grace period
+        are thousands of files (2 ms a listing). A change by any process updates the folder's
+        mtime; a listing is trusted only when it began well after that mtime.
+        """
+        try:
+            changed = os.stat(self.folder).st_mtime_ns
+        except OSError:
+            return []
+        seen = self._listing
+        if seen is not None and seen[0] == changed and seen[1] - changed > LISTING_SETTLED_NS:
+            return list(seen[2])
+        listed_at = time.time_ns()
+        names = super().list()
+        self._listing = (changed, listed_at, names)
+        return list(names)
+
+    def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._listing = None
+        return super().create_file(name, *args, **kwargs)
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        self._listing = None
+        super().rename_file(oldname, newname, safe)
+        self._listing = None
 
     def create_index(self, *args: Any, **kwargs: Any) -> Any:
         # A new index starts at generation 0: every older table of contents must go now, or
@@ -226,6 +259,7 @@ class _Storage(FileStorage):
             if now - self._unused_since.setdefault(name, now) < REPLACED_SEGMENT_GRACE:
                 return
             self._unused_since.pop(name, None)
+        self._listing = None
         super().delete_file(name)
 
 
