@@ -165,3 +165,27 @@ def test_a_reused_folder_listing_still_sees_other_processes_files(tmp_path: Path
     assert sorted(ours.list()) == ["_MAIN_1.toc", "_MAIN_2.toc"]
     os.remove(tmp_path / "_MAIN_1.toc")
     assert ours.list() == ["_MAIN_2.toc"]
+
+
+def test_filter_masks_kept_per_segment_follow_a_lesson_back_to_draft(
+    index: Any, make_lesson: Any, make_user: Any
+) -> None:
+    """Which documents of a segment pass the filters is kept across generations; the old,
+    published version of a lesson that went back to draft must stop counting as published
+    (its deletion applies anew), and the draft must not show to readers."""
+    from wiki.services import curation, lessons
+
+    made = make_lesson(title="Terug naar concept", slug="terug-naar-concept", body="Kangoeroe.\n")
+    everyone = Filters(statuses=("draft", "in-review", "published", "archived"))
+    before = index.search("", PUBLISHED, per_page=100)  # caches the parts of every segment
+    assert "terug-naar-concept" in {h.slug for h in before.hits}
+    curator = make_user(role="curator")
+    curation.set_status("terug-naar-concept", "draft", made.lesson.revision_number, curator)
+    assert lessons.find("terug-naar-concept").status == "draft"
+
+    after = index.search("", PUBLISHED, per_page=100)
+    assert "terug-naar-concept" not in {h.slug for h in after.hits}
+    assert after.total == before.total - 1
+    assert index.search("kangoeroe", PUBLISHED).total == 0
+    found = index.search("kangoeroe", everyone)
+    assert [h.slug for h in found.hits] == ["terug-naar-concept"]  # once: the draft only

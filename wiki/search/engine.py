@@ -67,6 +67,9 @@ REPLACED_SEGMENT_GRACE = 60.0  # seconds a replaced segment's or generation's fi
 # A listing of the folder is reused while its mtime is unchanged, once the listing began this
 # long after that mtime: later changes then get a later mtime even from a coarse clock.
 LISTING_SETTLED_NS = 50_000_000
+# Cached (segment, filters) masks, a byte per document each: many distinct filter choices
+# (a crawler) must not grow a server's memory without bound.
+FILTER_PARTS_BYTES = 32 * 1024 * 1024
 SNIPPET_BEFORE, SNIPPET_LENGTH = 60, 220  # characters of context before the first match; in all
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
@@ -287,6 +290,9 @@ class SearchIndex:
         self._idle: list[_Lease] = []  # searchers of the latest generation, free to lend
         # (segment id, column name or 'lexicon:body') -> values; segments are immutable
         self._segments: dict[tuple[str, str], Any] = {}
+        # (segment id, filters) -> which of the segment's documents match, oldest first
+        self._filter_parts: dict[tuple[str, Filters], np.ndarray] = {}
+        self._filter_bytes = 0
         self._arrays = scoring.SegmentArrays()  # posting lists and field lengths as arrays
         # Facet values as small numbers, the same in every segment (append-only).
         self._codes: dict[str, int] = {}
@@ -515,15 +521,42 @@ class SearchIndex:
             return Results(total, hits, counts, page, per_page, unknown)
 
     def _allowed(self, lease: _Lease, filters: Filters) -> np.ndarray:
-        """Which documents pass the filters (a mask), kept with the searcher it belongs to."""
+        """Which documents pass the filters (a mask), kept with the searcher it belongs to.
+
+        Built per segment: a document's fields never change, so which documents of a
+        segment match is kept by segment id across generations, and only this generation's
+        deletions (an edit deletes the old version) are applied anew. A part computed by a
+        newer searcher may lack an old version an older searcher still holds: that searcher
+        then hides it a moment early, never shows more.
+        """
         cache = lease.filters
         allowed = cache.get(filters)
         if allowed is None:
             if len(cache) >= 64:
                 cache.clear()
             allowed = np.zeros(lease.searcher.doc_count_all(), bool)
-            docs = list(lease.searcher.docs_for_query(_filter_query(filters)))
-            allowed[np.array(docs, np.int64)] = True
+            query = _filter_query(filters)
+            for sub, offset in lease.searcher.leaf_searchers():
+                reader = sub.reader()
+                segment = reader.segment()
+                if segment is None:  # an empty index has no segments
+                    continue
+                key = (segment.segment_id(), filters)
+                with self._lock:
+                    part = self._filter_parts.get(key)
+                if part is None:
+                    part = np.zeros(reader.doc_count_all(), bool)
+                    part[np.fromiter(sub.docs_for_query(query), np.int64)] = True
+                    with self._lock:
+                        self._filter_parts[key] = part
+                        self._filter_bytes += part.nbytes
+                        while self._filter_bytes > FILTER_PARTS_BYTES:  # first cached, first out
+                            oldest = self._filter_parts.pop(next(iter(self._filter_parts)))
+                            self._filter_bytes -= oldest.nbytes
+                allowed[offset : offset + len(part)] = part
+                deleted = reader.deleted_docs_set
+                if deleted:
+                    allowed[offset + np.fromiter(deleted, np.int64)] = False
             cache[filters] = allowed
         return allowed
 
