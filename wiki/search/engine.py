@@ -242,7 +242,6 @@ class _Storage(FileStorage):
         return super().create_file(name, *args, **kwargs)
 
     def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
-        self._listing = None
         super().rename_file(oldname, newname, safe)
         self._listing = None
 

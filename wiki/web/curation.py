@@ -38,11 +38,8 @@ from wiki.web.forms import (
 bp = Blueprint("curation", __name__)
 
 
-def trust_context(
-    lesson: Lesson, user: User | None, present: curation.PagePartsPresent
-) -> dict[str, Any]:
-    """Everything the lesson page shows about review, confirmations and discussion; parts
-    `present` says are empty are not queried."""
+def trust_context(lesson: Lesson, user: User | None, parts: curation.PageParts) -> dict[str, Any]:
+    """Everything the lesson page shows about review, confirmations and discussion."""
     can_edit = permissions.can_edit(user, lesson)
     curator = permissions.is_curator(user)
     can_confirm = (
@@ -56,17 +53,11 @@ def trust_context(
     return {
         "can_edit": can_edit,
         "is_curator": curator,
-        "review_state": (
-            curation.review_state(lesson)
-            if present.endorsement
-            else curation.ReviewState(None, changed_since=False)
-        ),
-        "reclassifications": curation.reclassifications(lesson)
-        if present.reclassifications
-        else [],
+        "review_state": parts.review_state,
+        "reclassifications": parts.reclassifications,
         "confirmations": confirmations.of(lesson),
         "contradicted": confirmations.contradicted(lesson),
-        "comments": comments.of(lesson) if present.comments else [],
+        "comments": parts.comments,
         "status_targets": _status_targets(lesson, user) if can_edit else [],
         "review_form": ReviewForm() if curator else None,
         "reclassify_form": ReclassifyForm() if curator else None,

@@ -65,16 +65,16 @@ def view(slug: str) -> str:
     user = viewer()
     lesson = lessons.get(slug, user)
     revision = lessons.current_revision(lesson)
-    present = curation_service.page_parts_present(lesson)
+    parts = curation_service.page_parts(lesson, user)
     return render_template(
         "lessons/view.html",
         lesson=lesson,
         revision=revision,
         fm=revision.front_matter,
         rendered=lessons.rendered(revision),
-        backlinks=lessons.backlinks(lesson, user) if present.backlinks else [],
+        backlinks=parts.backlinks,
         as_markup=rendering.as_markup,
-        **curation.trust_context(lesson, user, present),
+        **curation.trust_context(lesson, user, parts),
     )
 
 
