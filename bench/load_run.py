@@ -2,7 +2,7 @@
 
 Usage: python bench/load_run.py [--lessons 10000] [--clients 50] [--seconds 60]
            [--page-seconds 20] [--writes 5] [--procs 2] [--server-threads 8] [--servers 1]
-           [--processes 1] [--think-ms 0]
+           [--processes 1] [--think-ms 0] [--reuse FOLDER]
 
 Generates and imports N synthetic lessons, starts `leerwiki serve` (waitress, --server-threads
 threads in each of --processes processes; --servers > 1 starts several on the one database,
@@ -136,6 +136,43 @@ def prepare_wiki(tmp: Path, lessons: int, seed: int) -> Wiki:
         slugs = [row[0] for row in conn.execute("SELECT slug FROM lesson ORDER BY slug")]
     return Wiki(
         env, db_path, slugs, created.stdout.strip().splitlines()[-1], summary, import_seconds
+    )
+
+
+def reused_wiki(tmp: Path, lessons: int, seed: int, kept: Path) -> Wiki:
+    """A copy, in `tmp`, of a wiki prepared once in `kept` (and left untouched there): the
+    import takes minutes, and every run then starts from the same database and index."""
+    about = kept / "wiki.json"
+    if not about.exists():
+        kept.mkdir(parents=True, exist_ok=True)
+        made = prepare_wiki(kept, lessons, seed)
+        about.write_text(
+            json.dumps(
+                {
+                    "lessons": lessons,
+                    "seed": seed,
+                    "slugs": made.slugs,
+                    "token": made.token,
+                    "import_summary": made.import_summary,
+                    "import_seconds": made.import_seconds,
+                }
+            )
+        )
+    saved = json.loads(about.read_text())
+    if (saved["lessons"], saved["seed"]) != (lessons, seed):
+        raise SystemExit(f"{kept} holds a wiki of {saved['lessons']} lessons: use another folder")
+    for name in ("bench.sqlite", "bench.sqlite-wal"):
+        if (kept / name).exists():
+            shutil.copy2(kept / name, tmp / name)
+    shutil.copytree(kept / "index", tmp / "index")
+    env = prepared_env(tmp)
+    return Wiki(
+        env,
+        tmp / "bench.sqlite",
+        saved["slugs"],
+        saved["token"],
+        saved["import_summary"] + f" (copied from {kept})",
+        saved["import_seconds"],
     )
 
 
@@ -683,11 +720,20 @@ def main() -> None:
         "--processes", type=int, default=1, help="`serve --processes`: processes per node"
     )
     parser.add_argument("--think-ms", type=float, default=0, help="mean pause between requests")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="prepare the wiki once in this folder and start each run from a copy of it",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        wiki = prepare_wiki(tmp, args.lessons, seed=1)
+        wiki = (
+            reused_wiki(tmp, args.lessons, 1, args.reuse)
+            if args.reuse
+            else prepare_wiki(tmp, args.lessons, seed=1)
+        )
         print(f"import: {wiki.import_summary} in {wiki.import_seconds:.1f} s")
         speed_before = machine_speed()
         servers = start_servers(wiki, args.servers, args.server_threads, tmp, args.processes)

@@ -90,6 +90,23 @@ def test_posting_cache_follows_new_segments(index: Any, make_lesson: Any) -> Non
     assert index.search("wijkteam", PUBLISHED).total >= 1
 
 
+def test_compounds_kept_per_segment_come_from_every_segment(
+    index: Any, make_lesson: Any
+) -> None:
+    """Each segment's words with a prefix are kept by segment id. After more saves, a word
+    expands to compounds from the new segments too, ranked by their documents in all of
+    them: kangoeroezorg is in two lessons, kangoeroeteam in one."""
+    with index._lease() as lease:
+        assert index._compounds(lease.searcher, "body", "kangoeroe") == []
+    make_lesson(title="Een", slug="een", body="Het kangoeroeteam en de kangoeroezorg.\n")
+    make_lesson(title="Twee", slug="twee", body="Weer de kangoeroezorg.\n")
+    with index._lease() as lease:
+        assert len(lease.searcher.leaf_searchers()) >= 2
+        found = index._compounds(lease.searcher, "body", "kangoeroe")
+    assert found == ["kangoeroezorg", "kangoeroeteam"]
+    assert {h.slug for h in index.search("kangoeroe", PUBLISHED).hits} == {"een", "twee"}
+
+
 def test_phrase_needs_the_words_in_order(index: Any, make_lesson: Any) -> None:
     make_lesson(title="Volgorde", slug="volgorde", body="Het gesprek was het eerste.\n")
     found = {h.slug for h in index.search('"eerste gesprek"', PUBLISHED, per_page=100).hits}
