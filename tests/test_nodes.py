@@ -63,6 +63,35 @@ def test_a_gap_is_waited_for_then_skipped(app: Any, make_lesson: Any, tmp_path: 
     assert (position.applied, position.beyond) == (5, set())  # 4 never came: skipped
 
 
+def test_a_busy_follower_spaces_its_commits_and_each_save_still_arrives(
+    app: Any, make_lesson: Any
+) -> None:
+    """Saves a fifth of a second apart, left to the follower as under `leerwiki serve`: it
+    commits about once per COMMIT_SPACING, not once per save (each commit makes every server
+    process open a new index generation), and every save is searchable within 2 s."""
+    wakeup = following.Wakeup()
+    indexing.leave_saves_to(app, wakeup.notify)
+    follower = following.Follower(app, wakeup)
+    follower.start()
+    try:
+        index = indexing.search_index()
+        before = index.generation()
+        started = time.monotonic()
+        for n in range(10):
+            make_lesson(title=f"Drukte {n}", slug=f"drukte-{n}", body=f"Zwaluwdrukte{n}.\n")
+            time.sleep(0.2)
+        saved = time.monotonic()
+        for n in range(10):
+            wait_for(lambda n=n: search.search(f"zwaluwdrukte{n}", None).results.total == 1, 2.0)
+        assert time.monotonic() - saved < 2.0
+        commits = index.generation() - before
+        most = (time.monotonic() - started) / following.COMMIT_SPACING + 1
+        assert 1 <= commits <= most, (commits, most)
+    finally:
+        follower.stopping.set()
+        follower.join(5)
+
+
 def test_reindex_marks_the_index_current(app: Any, make_lesson: Any, runner: Any) -> None:
     make_lesson(title="Eerste les")
     make_lesson(title="Tweede les")

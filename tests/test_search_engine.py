@@ -90,9 +90,7 @@ def test_posting_cache_follows_new_segments(index: Any, make_lesson: Any) -> Non
     assert index.search("wijkteam", PUBLISHED).total >= 1
 
 
-def test_compounds_kept_per_segment_come_from_every_segment(
-    index: Any, make_lesson: Any
-) -> None:
+def test_compounds_kept_per_segment_come_from_every_segment(index: Any, make_lesson: Any) -> None:
     """Each segment's words with a prefix are kept by segment id. After more saves, a word
     expands to compounds from the new segments too, ranked by their documents in all of
     them: kangoeroezorg is in two lessons, kangoeroeteam in one."""
