@@ -341,3 +341,29 @@ def test_source_returns_markdown_file(client, make_lesson):
     )
     assert "\n---\n\n## Aanleiding\n\nTekst met *nadruk*.\n" in text
     assert text.endswith("Tekst met *nadruk*.\n")
+
+
+def test_a_plain_lesson_page_asks_the_database_twice_and_shows_the_latest_revision(
+    app, client, make_lesson
+) -> None:
+    """Lesson and current revision come in one query, the optional parts' existence in a
+    second; nothing else is asked for a lesson that has none of them. After an edit the
+    page shows the new revision, never the one before."""
+    from sqlalchemy import event
+
+    made = make_lesson(title="Twee vragen", slug="twee-vragen", body="Eerste versie.\n")
+    data = validate(lesson_fields(title="Twee vragen"), "Tweede versie.\n")
+    lessons.update("twee-vragen", data, made.lesson.revision_number, None, "", "test")
+    client.get("/lessons/twee-vragen")  # first request: the app's own set-up queries
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        page = text_of(client.get("/lessons/twee-vragen"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert "Tweede versie." in page and "Eerste versie." not in page
+    assert len(statements) == 2, statements

@@ -158,8 +158,7 @@ def list_lessons() -> Any:
 
 @bp.get("/lessons/<slug>")
 def get_lesson(slug: str) -> Any:
-    lesson = lessons.get(slug, _token_user())
-    revision = lessons.current_revision(lesson)
+    lesson, revision = lessons.get_current(slug, _token_user())
     return jsonify(lessons.as_dict(lesson, revision, lessons.rendered(revision).html))
 
 

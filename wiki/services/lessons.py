@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import and_, delete, event, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -80,6 +80,23 @@ def get(slug: str, viewer: User | None) -> Lesson:
     if lesson is None or not permissions.can_view(viewer, lesson):
         raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
     return lesson
+
+
+def get_current(slug: str, viewer: User | None) -> tuple[Lesson, Revision]:
+    """The lesson and its latest revision in one query (a page view needs both), or
+    NotFound as get() gives it."""
+    row = db.session.execute(
+        select(Lesson, Revision)
+        .join(
+            Revision,
+            and_(Revision.lesson_id == Lesson.id, Revision.number == Lesson.revision_number),
+        )
+        .options(joinedload(Revision.author))
+        .where(Lesson.slug == slug)
+    ).one_or_none()
+    if row is None or not permissions.can_view(viewer, row[0]):
+        raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
+    return row[0], row[1]
 
 
 def current_revision(lesson: Lesson) -> Revision:

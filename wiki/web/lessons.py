@@ -63,8 +63,7 @@ def index() -> str:
 @bp.get("/<slug>")
 def view(slug: str) -> str:
     user = viewer()
-    lesson = lessons.get(slug, user)
-    revision = lessons.current_revision(lesson)
+    lesson, revision = lessons.get_current(slug, user)
     parts = curation_service.page_parts(lesson, user)
     return render_template(
         "lessons/view.html",
@@ -107,8 +106,8 @@ def view_revision(slug: str, number: int) -> str:
 
 @bp.get("/<slug>/source")
 def source(slug: str) -> Response:
-    lesson = lessons.get(slug, viewer())
-    text = lessons.file_text(lessons.current_revision(lesson))
+    _lesson, revision = lessons.get_current(slug, viewer())
+    text = lessons.file_text(revision)
     return Response(text, mimetype="text/markdown; charset=utf-8")
 
 
