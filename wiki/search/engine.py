@@ -288,6 +288,7 @@ class SearchIndex:
         self._ix: Any = None
         self._lock = threading.Lock()
         self._idle: list[_Lease] = []  # searchers of the latest generation, free to lend
+        self._newest: tuple[Any, int] = (None, -1)  # (index, generation) last seen lent
         # (segment id, column name or 'lexicon:body') -> values; segments are immutable
         self._segments: dict[tuple[str, str], Any] = {}
         self._live: set[str] = set()  # the segments of the latest _per_segment call
@@ -365,6 +366,8 @@ class SearchIndex:
             ix = self._index()
             generation = ix.latest_generation()
             with self._lock:
+                if self._newest[0] is not ix or generation > self._newest[1]:
+                    self._newest = (ix, generation)
                 while self._idle:
                     candidate = self._idle.pop()
                     if candidate.generation == generation and candidate.ix is ix:
@@ -381,8 +384,14 @@ class SearchIndex:
             yield lease
         finally:
             with self._lock:
-                if len(self._idle) < IDLE_SEARCHERS and lease.generation == (
-                    self._ix.latest_generation() if self._ix is lease.ix else None
+                # The newest generation a lease began on, not the folder's (listing it
+                # here would cost every search): a stale searcher kept now is closed when
+                # next lent.
+                newest_ix, newest = self._newest
+                if (
+                    len(self._idle) < IDLE_SEARCHERS
+                    and lease.ix is newest_ix
+                    and lease.generation == newest
                 ):
                     self._idle.append(lease)
                 else:

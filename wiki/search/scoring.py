@@ -14,6 +14,7 @@ Part of the search package, the only one that imports Whoosh (with engine.py).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -218,14 +219,20 @@ class Evaluator:
         if field not in self.searcher.schema:
             return Matches(mask, score)
         text = text.decode() if isinstance(text, bytes) else text
-        idf = float(self.searcher.idf(field, text))
-        average = float(self.searcher.avg_field_length(field)) or 1.0
+        found = []
         for reader, offset in self.leaves:
             if reader.segment() is None:
                 continue
             ids, weights = self.arrays.postings(reader, field, text)
-            if not len(ids):
-                continue
+            if len(ids):
+                found.append((reader, offset, ids, weights))
+        # Whoosh's idf, log(N / (df + 1)) + 1, with the document frequency counted from the
+        # cached posting lists (deleted documents included, as Whoosh counts them): asking
+        # Whoosh looks the term up in every segment again for each new generation.
+        frequency = sum(len(ids) for _reader, _offset, ids, _weights in found)
+        idf = math.log(self.count / (frequency + 1)) + 1
+        average = float(self.searcher.avg_field_length(field)) or 1.0
+        for reader, offset, ids, weights in found:
             lengths = self.arrays.lengths(reader, field)[ids]
             part = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / average))
             mask[ids + offset] = True
