@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import lesson_fields
 from whoosh import collectors
 from whoosh import index as whoosh_index
 
 from wiki.search import scoring
 from wiki.search.engine import Filters
-from wiki.services import content_io, indexing
+from wiki.services import content_io, indexing, lessons
+from wiki.services.validation import validate
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 PUBLISHED = Filters(statuses=("published",))
@@ -68,6 +70,31 @@ def test_same_matches_and_scores_as_whoosh(index: Any, text: str) -> None:
                 assert float(ours.score[docnum]) == pytest.approx(score, rel=1e-4), text
 
 
+def test_scores_match_whoosh_after_an_edit_deleted_a_segments_first_document(
+    index: Any, make_lesson: Any
+) -> None:
+    """An edit deletes the old version, here the first (and only) document of its segment.
+    Whoosh still counts it in a word's document frequency, so the idf taken from our own
+    posting lists must count it too, also when they are read after the deletion."""
+    from wiki.search.engine import SearchIndex
+
+    made = make_lesson(title="Kangoeroe", slug="kangoeroe", body="De kangoeroezorg.\n")
+    data = validate(lesson_fields(title="Kangoeroe"), "Nu de kangoeroezorg en meer.\n")
+    lessons.update("kangoeroe", data, made.lesson.revision_number, None, "", "test")
+    fresh = SearchIndex(index.path)  # nothing read before the deletion
+    try:
+        with fresh._lease() as lease:
+            q, _unknown = fresh._parse(lease, "kangoeroezorg wijkteam")
+            allowed = fresh._allowed(lease, PUBLISHED)
+            ours = scoring.Evaluator(lease.searcher, fresh._arrays).evaluate(q)
+            theirs = whoosh_scores(lease.searcher, q, set(allowed.nonzero()[0].tolist()))
+            assert theirs
+            for docnum, score in theirs.items():
+                assert float(ours.score[docnum]) == pytest.approx(score, rel=1e-4)
+    finally:
+        fresh.close()
+
+
 def test_totals_facets_and_pages_agree(index: Any) -> None:
     everything = index.search("", PUBLISHED, per_page=100)
     assert everything.total == 44
@@ -103,6 +130,48 @@ def test_compounds_kept_per_segment_come_from_every_segment(index: Any, make_les
         found = index._compounds(lease.searcher, "body", "kangoeroe")
     assert found == ["kangoeroezorg", "kangoeroeteam"]
     assert {h.slug for h in index.search("kangoeroe", PUBLISHED).hits} == {"een", "twee"}
+
+
+def test_what_is_kept_across_generations_answers_as_a_fresh_index_would(
+    index: Any, make_lesson: Any
+) -> None:
+    """Per-segment caches (filter masks, compounds, hits as shown) carried over several
+    commits, with an edit deleting an old version: every answer equals that of a new
+    SearchIndex on the same folder, which has no caches."""
+    from wiki.search.engine import SearchIndex
+
+    queries = ["wijkteam", "zorg", '"eerste gesprek"', "kangoeroe", ""]
+    for text in queries:
+        index.search(text, PUBLISHED, per_page=30)  # fill the caches
+    made = make_lesson(title="Kangoeroe", slug="kangoeroe", body="De kangoeroezorg.\n")
+    make_lesson(title="Wijkteam kangoeroe", slug="wijkteam-kangoeroe", body="Wijkteamzorg.\n")
+    for text in queries:
+        index.search(text, PUBLISHED, per_page=30)  # the first version is in the caches now
+    data = validate(lesson_fields(title="Kangoeroe"), "Nu het kangoeroeteam en de wijkzorg.\n")
+    lessons.update("kangoeroe", data, made.lesson.revision_number, None, "", "test")
+    # New lessons' first documents have the number 0 in their segments, as the first sample
+    # lesson has in its own: each hit must still be its own lesson, in its edited version.
+    hits = index.search("kangoeroe", PUBLISHED).hits
+    assert sorted(h.slug for h in hits) == ["kangoeroe", "wijkteam-kangoeroe"]
+    found = {h.slug: h.highlight for h in hits}
+    assert "kangoeroeteam" in found["kangoeroe"] and "kangoeroezorg" not in found["kangoeroe"]
+    fresh = SearchIndex(index.path)
+    try:
+        for text in queries:
+            for page in (1, 2):
+                ours = index.search(text, PUBLISHED, page=page, per_page=10)
+                theirs = fresh.search(text, PUBLISHED, page=page, per_page=10)
+                assert (ours.total, ours.hits, ours.facets) == (
+                    theirs.total,
+                    theirs.hits,
+                    theirs.facets,
+                ), text
+                slugs = [h.slug for h in ours.hits]
+                assert (
+                    len(slugs) == len(set(slugs)) == min(10, max(0, ours.total - 10 * (page - 1)))
+                )
+    finally:
+        fresh.close()
 
 
 def test_phrase_needs_the_words_in_order(index: Any, make_lesson: Any) -> None:
@@ -188,7 +257,7 @@ def test_filter_masks_kept_per_segment_follow_a_lesson_back_to_draft(
     """Which documents of a segment pass the filters is kept across generations; the old,
     published version of a lesson that went back to draft must stop counting as published
     (its deletion applies anew), and the draft must not show to readers."""
-    from wiki.services import curation, lessons
+    from wiki.services import curation
 
     made = make_lesson(title="Terug naar concept", slug="terug-naar-concept", body="Kangoeroe.\n")
     everyone = Filters(statuses=("draft", "in-review", "published", "archived"))

@@ -160,13 +160,17 @@ def _read_occurrences(reader: Any, field: str, text: str) -> np.ndarray:
 
 
 def _leaf(reader: Any, field: str, text: str) -> Any:
-    """The term's posting matcher without the deletion filter, or None."""
+    """The term's posting matcher without the deletion filter, at its first posting, or None."""
     try:
-        matcher = reader.postings(field, text)
+        wrapped = matcher = reader.postings(field, text)
     except TermNotFound:
         return None
     while not isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "child"):
         matcher = matcher.child
+    if matcher is not wrapped:
+        # The filter already stepped past the deleted documents at the start of the list;
+        # they count in the document frequency (idf) as Whoosh counts them.
+        matcher.reset()
     return matcher
 
 
