@@ -831,8 +831,8 @@ class SearchIndex:
     def _prefixed(self, searcher: Any, fieldname: str, stem: str) -> list[dict[str, int]]:
         """Per segment: its words of `fieldname` that start with `stem` (not `stem` itself)
         and in how many documents each is. Kept by segment id, so after a commit only the
-        new segment is looked up; reading them from all segments took a third of a search
-        on a new generation."""
+        new segment is looked up; reading them from every segment for each generation took
+        a third of all search time in the load run (10,000 lessons, saves every second)."""
         parts = []
         for sub, _offset in searcher.leaf_searchers():
             reader = sub.reader()
@@ -851,8 +851,9 @@ class SearchIndex:
                 }
                 part.pop(stem, None)
                 with self._lock:
-                    self._prefixes[key] = part
-                    self._prefix_terms += len(part) + 1
+                    if key not in self._prefixes:  # another thread may have read it too
+                        self._prefixes[key] = part
+                        self._prefix_terms += len(part) + 1
                     while self._prefix_terms > PREFIX_TERMS and len(self._prefixes) > 1:
                         self._prefix_terms -= len(self._prefixes.popitem(last=False)[1]) + 1
             parts.append(part)
