@@ -12,7 +12,7 @@ import re
 import secrets
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -37,6 +37,7 @@ from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
 from wiki.search import scoring
+from wiki.search.caches import LruCache, nbytes
 
 # Hyphens, slashes and markup characters split words: "re-integratie" -> re, integratie.
 WORD_PATTERN = r"\w+"
@@ -59,8 +60,8 @@ LINKING = ("", "s", "e", "en")  # Dutch linking letters between the parts of a c
 MIN_PART = 4
 MAX_CANDIDATES = 400  # compounds examined per searched word
 MAX_COMPOUNDS = 24  # ... of which the most frequent are searched
-SHOWN_HITS = 4096  # hits kept as shown (a few MB)
-PREFIX_TERMS = 200_000  # words kept for compound lookups (a few tens of MB), oldest used out
+SHOWN_HITS = 4096  # hits kept as shown, least recently used out
+PREFIX_TERMS = 200_000  # words kept for compound lookups, least recently used out
 IDLE_SEARCHERS = 2  # pooled searchers: about one per core
 BULK = 500  # documents in one update from which the multi-process writer pays off
 HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the renderer escapes, then marks
@@ -303,19 +304,16 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._idle: list[_Lease] = []  # searchers of the latest generation, free to lend
         self._newest: tuple[Any, int] = (None, -1)  # (index, generation) last seen lent
-        # (segment id, column name or 'lexicon:body') -> values; segments are immutable
-        self._segments: dict[tuple[str, str], Any] = {}
+        # Kept per immutable segment, keyed by segment id first:
+        # (segment id, column name or 'lexicon:body') -> values
+        self._segments: LruCache[Any] = LruCache()
+        # (segment id, filters) -> which of the segment's documents match
+        self._filter_parts: LruCache[np.ndarray] = LruCache(FILTER_PARTS_BYTES, nbytes)
+        # (segment id, (field, stem)) -> the segment's words with that prefix: their counts
+        self._prefixes: LruCache[dict[str, int]] = LruCache(PREFIX_TERMS, _entries)
+        # (segment id, document in it, searched words) -> the hit as shown
+        self._shown_hits: LruCache[Hit] = LruCache(SHOWN_HITS)
         self._live: set[str] = set()  # the segments of the latest _per_segment call
-        # (segment id, filters) -> which of the segment's documents match, oldest first
-        self._filter_parts: dict[tuple[str, Filters], np.ndarray] = {}
-        self._filter_bytes = 0
-        # (segment id, field, stem) -> the segment's words with that prefix: their counts
-        self._prefixes: OrderedDict[tuple[str, str, str], dict[str, int]] = OrderedDict()
-        self._prefix_terms = 0
-        # (segment id, document in it, searched words) -> the hit as shown, newest used last
-        self._shown_hits: OrderedDict[tuple[str, int, frozenset[str], frozenset[str]], Hit] = (
-            OrderedDict()
-        )
         self._arrays = scoring.SegmentArrays()  # posting lists and field lengths as arrays
         # Facet values as small numbers, the same in every segment (append-only).
         self._codes: dict[str, int] = {}
@@ -568,17 +566,11 @@ class SearchIndex:
                 if segment is None:  # an empty index has no segments
                     continue
                 key = (segment.segment_id(), filters)
-                with self._lock:
-                    part = self._filter_parts.get(key)
+                part = self._filter_parts.get(key)
                 if part is None:
                     part = np.zeros(reader.doc_count_all(), bool)
                     part[np.fromiter(sub.docs_for_query(query), np.int64)] = True
-                    with self._lock:
-                        self._filter_parts[key] = part
-                        self._filter_bytes += part.nbytes
-                        while self._filter_bytes > FILTER_PARTS_BYTES:  # first cached, first out
-                            oldest = self._filter_parts.pop(next(iter(self._filter_parts)))
-                            self._filter_bytes -= oldest.nbytes
+                    part = self._filter_parts.put(key, part)
                 allowed[offset : offset + len(part)] = part
                 deleted = reader.deleted_docs_set
                 if deleted:
@@ -598,23 +590,16 @@ class SearchIndex:
         marking the words in it cost a fifth of a search."""
         segment, local = lease.segment_of(docnum)
         key = (segment, local, body_terms, summary_terms)
-        with self._lock:
-            shown = self._shown_hits.get(key)
-            if shown is not None:
-                self._shown_hits.move_to_end(key)
-                return shown
+        shown = self._shown_hits.get(key)
+        if shown is not None:
+            return shown
         stored = lease.searcher.stored_fields(docnum)
         snippet = (
             _highlight(stored.get("body", ""), body_terms)
             or _highlight(stored.get("summary", ""), summary_terms)
             or stored.get("summary", "")
         )
-        shown = _hit(stored, 0.0, snippet)
-        with self._lock:
-            self._shown_hits[key] = shown
-            while len(self._shown_hits) > SHOWN_HITS:
-                self._shown_hits.popitem(last=False)
-        return shown
+        return self._shown_hits.put(key, _hit(stored, 0.0, snippet))
 
     def _sort_keys(self, lease: _Lease, sort: str, score: np.ndarray) -> list[np.ndarray]:
         """Ascending keys for scoring.top: best first, newest first, most confirmed first."""
@@ -689,39 +674,43 @@ class SearchIndex:
             )
         return numbers
 
-    def _per_segment(self, searcher: Any, name: str, build: Any) -> list[Any]:
-        """build(segment reader) for each segment of the searcher, cached by segment id.
+    def _per_segment(
+        self, searcher: Any, name: Any, build: Any, cache: LruCache[Any] | None = None
+    ) -> list[Any]:
+        """build(segment reader) for each segment of the searcher, kept in `cache` (the
+        column cache by default) by segment id.
 
         Segments are immutable (a commit adds or merges segments; deletions are kept apart),
-        so after a save only the new small segment is read. When the segments change, what
-        was kept for segments no longer in the index is dropped.
+        so after a save only the new small segment is read.
         """
+        cache = self._segments if cache is None else cache
         parts = []
-        with self._lock:
-            live = set()
-            for sub, _offset in searcher.leaf_searchers():
-                reader = sub.reader()
-                segment = reader.segment()
-                if segment is None:  # an empty index has no segments
-                    continue
-                key = (segment.segment_id(), name)
-                live.add(key[0])
-                part = self._segments.get(key)
-                if part is None:
-                    part = self._segments[key] = build(reader)
-                parts.append(part)
-            # Only when the segments changed: the caches hold thousands of entries, too
-            # many to walk on every call.
-            changed = live != self._live
-            if changed:
-                self._live = live
-                for gone in [k for k in self._segments if k[0] not in live]:
-                    del self._segments[gone]
-                for gone_prefix in [k for k in self._prefixes if k[0] not in live]:
-                    self._prefix_terms -= len(self._prefixes.pop(gone_prefix)) + 1
-        if changed:
-            self._arrays.forget(live)
+        live = set()
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            segment = reader.segment()
+            if segment is None:  # an empty index has no segments
+                continue
+            key = (segment.segment_id(), name)
+            live.add(key[0])
+            part = cache.get(key)
+            if part is None:
+                part = cache.put(key, build(reader))
+            parts.append(part)
+        self._forget_segments_but(live)
         return parts
+
+    def _forget_segments_but(self, live: set[str]) -> None:
+        """When the segments changed, drop what every cache kept for segments no longer in
+        the index (only then: the caches hold thousands of entries, too many to walk on
+        every call)."""
+        with self._lock:
+            if live == self._live:
+                return
+            self._live = live
+        for cache in (self._segments, self._filter_parts, self._prefixes, self._shown_hits):
+            cache.forget(live)
+        self._arrays.forget(live)
 
     def related(self, slug: str, filters: Filters, limit: int = 5) -> list[Hit]:
         """More like this: similar lessons, other municipalities first."""
@@ -833,31 +822,14 @@ class SearchIndex:
         and in how many documents each is. Kept by segment id, so after a commit only the
         new segment is looked up; reading them from every segment for each generation took
         a third of all search time in the load run (10,000 lessons, saves every second)."""
-        parts = []
-        for sub, _offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            segment = reader.segment()
-            if segment is None:
-                continue
-            key = (segment.segment_id(), fieldname, stem)
-            with self._lock:
-                part = self._prefixes.get(key)
-                if part is not None:
-                    self._prefixes.move_to_end(key)
-            if part is None:
-                part = {
-                    _text(term): info.doc_frequency()
-                    for term, info in reader.iter_prefix(fieldname, stem)
-                }
-                part.pop(stem, None)
-                with self._lock:
-                    if key not in self._prefixes:  # another thread may have read it too
-                        self._prefixes[key] = part
-                        self._prefix_terms += len(part) + 1
-                    while self._prefix_terms > PREFIX_TERMS and len(self._prefixes) > 1:
-                        self._prefix_terms -= len(self._prefixes.popitem(last=False)[1]) + 1
-            parts.append(part)
-        return parts
+
+        def read(reader: Any) -> dict[str, int]:
+            words = reader.iter_prefix(fieldname, stem)
+            found = {_text(term): info.doc_frequency() for term, info in words}
+            found.pop(stem, None)
+            return found
+
+        return self._per_segment(searcher, (fieldname, stem), read, self._prefixes)
 
     def _known(self, searcher: Any, word: str) -> bool:
         """A word is known when the spelling vocabulary or (stemmed) any lesson text has it."""
@@ -874,6 +846,10 @@ class SearchIndex:
             return frozenset(_text(w) for w in reader.lexicon("body") if len(w) >= MIN_PART)
 
         return _Vocabulary(self._per_segment(searcher, "lexicon:body", read))
+
+
+def _entries(words: dict[str, int]) -> int:
+    return len(words) + 1
 
 
 def _shape(schema: Any) -> set[tuple[str, str, bool]]:

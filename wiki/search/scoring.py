@@ -15,8 +15,6 @@ Part of the search package, the only one that imports Whoosh (with engine.py).
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +23,8 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+
+from wiki.search.caches import LruCache, nbytes
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, so scores match its own searcher
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
@@ -47,49 +47,27 @@ class SegmentArrays:
     """
 
     def __init__(self, max_bytes: int = 96 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._postings: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._bytes = 0
-        self._lengths: dict[tuple[str, str], np.ndarray] = {}
+        self._postings: LruCache[tuple[np.ndarray, np.ndarray]] = LruCache(
+            max_bytes, lambda found: found[0].nbytes + found[1].nbytes
+        )
+        self._lengths: LruCache[np.ndarray] = LruCache()
         # Word positions, read only for phrases.
-        self._occurrences: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
-        self._occurrence_bytes = 0
+        self._occurrences: LruCache[np.ndarray] = LruCache(max_bytes // 2, nbytes)
 
     def postings(self, reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(local document numbers, term weights) of one term in one segment."""
         key = (_segment_id(reader), field, text)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        found = _read_postings(reader, field, text)
-        size = found[0].nbytes + found[1].nbytes
-        with self._lock:
-            if key not in self._postings:
-                self._postings[key] = found
-                self._bytes += size
-                while self._bytes > self.max_bytes and len(self._postings) > 1:
-                    _, (ids, weights) = self._postings.popitem(last=False)
-                    self._bytes -= ids.nbytes + weights.nbytes
+        found = self._postings.get(key)
+        if found is None:
+            found = self._postings.put(key, _read_postings(reader, field, text))
         return found
 
     def occurrences(self, reader: Any, field: str, text: str) -> np.ndarray:
         """Every occurrence of a term in one segment as (local document << 32) | position."""
         key = (_segment_id(reader), field, text)
-        with self._lock:
-            found = self._occurrences.get(key)
-            if found is not None:
-                self._occurrences.move_to_end(key)
-                return found
-        found = _read_occurrences(reader, field, text)
-        with self._lock:
-            self._occurrences[key] = found
-            self._occurrence_bytes += found.nbytes
-            while self._occurrence_bytes > self.max_bytes // 2 and len(self._occurrences) > 1:
-                _, dropped = self._occurrences.popitem(last=False)
-                self._occurrence_bytes -= dropped.nbytes
+        found = self._occurrences.get(key)
+        if found is None:
+            found = self._occurrences.put(key, _read_occurrences(reader, field, text))
         return found
 
     def lengths(self, reader: Any, field: str) -> np.ndarray:
@@ -100,19 +78,13 @@ class SegmentArrays:
             count = reader.doc_count_all()
             getter = reader.doc_field_length
             found = np.fromiter((getter(d, field) or 0 for d in range(count)), np.float32, count)
-            self._lengths[key] = found
+            found = self._lengths.put(key, found)
         return found
 
     def forget(self, live_segments: set[str]) -> None:
         """Drop arrays of segments that are no longer part of the index."""
-        with self._lock:
-            for key in [k for k in self._postings if k[0] not in live_segments]:
-                ids, weights = self._postings.pop(key)
-                self._bytes -= ids.nbytes + weights.nbytes
-            for key in [k for k in self._lengths if k[0] not in live_segments]:
-                del self._lengths[key]
-            for key in [k for k in self._occurrences if k[0] not in live_segments]:
-                self._occurrence_bytes -= self._occurrences.pop(key).nbytes
+        for cache in (self._postings, self._lengths, self._occurrences):
+            cache.forget(live_segments)
 
 
 def _segment_id(reader: Any) -> str:

@@ -76,7 +76,12 @@ def find(slug: str) -> Lesson | None:
 
 def get(slug: str, viewer: User | None) -> Lesson:
     """The lesson, or NotFound when it does not exist or the viewer may not see it."""
-    lesson = find(slug)
+    return _visible(find(slug), slug, viewer)
+
+
+def _visible(lesson: Lesson | None, slug: str, viewer: User | None) -> Lesson:
+    """The lesson, or NotFound when it does not exist or the viewer may not see it (the
+    same answer for both, so a draft's slug gives nothing away)."""
     if lesson is None or not permissions.can_view(viewer, lesson):
         raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
     return lesson
@@ -94,9 +99,9 @@ def get_current(slug: str, viewer: User | None) -> tuple[Lesson, Revision]:
         .options(joinedload(Revision.author))
         .where(Lesson.slug == slug)
     ).one_or_none()
-    if row is None or not permissions.can_view(viewer, row[0]):
+    if row is None:
         raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
-    return row[0], row[1]
+    return _visible(row[0], slug, viewer), row[1]
 
 
 def current_revision(lesson: Lesson) -> Revision:

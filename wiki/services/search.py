@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,6 +10,7 @@ from flask_babel import force_locale, gettext
 
 from wiki.i18n import LANGUAGES
 from wiki.models import User
+from wiki.search.caches import LruCache
 from wiki.search.engine import Filters, Hit, Results
 from wiki.services import indexing, municipalities, permissions
 from wiki.services.municipalities import name_key
@@ -137,29 +136,8 @@ def parse_query(q: str) -> tuple[str, dict[str, str], list[str]]:
     return " ".join(words.split()), filters, messages
 
 
-class _Cache:
-    """Recent answers keyed on the index generation, so a new commit invalidates them."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.items: OrderedDict[Any, SearchOutcome] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> SearchOutcome | None:
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: SearchOutcome) -> None:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_cache = _Cache()
+# Recent answers, keyed on the index generation, so a new commit invalidates them.
+_cache: LruCache[SearchOutcome] = LruCache(512)
 
 
 def reader_filters(viewer: User | None) -> Filters:
@@ -232,8 +210,7 @@ def search(
     return outcome
 
 
-_related_cache: OrderedDict[Any, list[Hit]] = OrderedDict()
-_related_lock = threading.Lock()
+_related_cache: LruCache[list[Hit]] = LruCache(2048)
 
 
 def related(slug: str, viewer: User | None, limit: int = 5) -> list[Hit]:
@@ -242,14 +219,9 @@ def related(slug: str, viewer: User | None, limit: int = 5) -> list[Hit]:
     visibility = reader_filters(viewer)
     try:
         key = (index.path, index.generation(), visibility, slug, limit)
-        with _related_lock:
-            if key in _related_cache:
-                return _related_cache[key]
-        hits = index.related(slug, visibility, limit)
+        hits = _related_cache.get(key)
+        if hits is None:
+            hits = _related_cache.put(key, index.related(slug, visibility, limit))
     except Exception:  # noqa: BLE001 - a missing or broken index must not break a lesson page
         return []
-    with _related_lock:
-        _related_cache[key] = hits
-        while len(_related_cache) > 2048:
-            _related_cache.popitem(last=False)
     return hits
