@@ -113,9 +113,17 @@ class Revision(Base):
     # a wiki link's target appears or disappears, so "missing" marks stay right.
     html_cache: Mapped[str | None] = mapped_column(Text)
     toc_cache: Mapped[str | None] = mapped_column(Text)
+    # Whether the revision passed the privacy guard (True, or a curator accepted its findings),
+    # held findings (False), or was saved before this was recorded (None: scanned on demand).
+    # Only cleared revisions are shown to readers outside the lesson's municipality.
+    privacy_clear: Mapped[bool | None] = mapped_column()
+    # A curator's redaction replaces the text of one revision; the rest of history stays.
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redacted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    redaction_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     lesson: Mapped[Lesson] = relationship(back_populates="revisions")
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 
     @property
     def author_name(self) -> str:

@@ -25,6 +25,9 @@ class User(UserMixin, Base):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's identity: raising it ends all of the user's sessions at once
+    # (logout, password change, disabling the account).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     municipality: Mapped[Municipality | None] = relationship()
