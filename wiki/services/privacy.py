@@ -22,7 +22,6 @@ collector. Scanning is thread-safe once loaded.
 from __future__ import annotations
 
 import bisect
-import datetime
 import functools
 import gc
 import importlib
@@ -31,14 +30,15 @@ import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
-import phonenumbers
 from flask_babel import LazyString, lazy_gettext
-from stdnum import iban as stdnum_iban
-from stdnum.nl import bsn as stdnum_bsn
 
+from wiki.services import privacy_patterns as patterns
 from wiki.services.municipalities import name_key, read_data_file
+
+ALLOWLIST_FILE = "privacy-allowlist.txt"
 
 # The kinds of finding and their labels (lazy: text in the language of the request).
 KINDS: dict[str, LazyString] = {
@@ -105,11 +105,48 @@ def scan_fields(fields: Mapping[str, str | None]) -> list[Finding]:
 def scan_here(fields: Mapping[str, str | None]) -> list[Finding]:
     """scan_fields in this process (what the scanner processes run)."""
     present = {name: text for name, text in fields.items() if text and text.strip()}
-    vocabulary = _lowercase_words(*present.values())
+    # Tags are stored in lower case, so their words say nothing about the lesson's own
+    # vocabulary: "jan de vries" as a tag must not make "Jan" an ordinary word.
+    vocabulary = _lowercase_words(*(t for n, t in present.items() if n != TAGS_FIELD))
     findings: list[Finding] = []
     for name, text in present.items():
         findings.extend(_scan(text, name, vocabulary))
     return findings
+
+
+# The field that holds the lesson's tags, joined with ", " and lower-cased by the validation.
+TAGS_FIELD = "tags"
+
+
+def _as_written(text: str) -> str:
+    """Lower-case tags as a person would write them, each on its own line, same offsets.
+
+    "fatima el amrani, armoede" is scanned as "Fatima el Amrani;\nArmoede": capitals where
+    a name would have them (not on interfixes), each tag a separate line. A one-word tag
+    stays as it is: "buddy" or "visser" is a topic far more often than someone's first name
+    or surname, and alone it does not identify anyone.
+    """
+    if any(c.isupper() for c in text):
+        return text
+    return ";\n".join(
+        re.sub(
+            r"[^\W\d_]+",
+            lambda m: m.group() if m.group() in _INTERFIXES else _capitalised(m.group()),
+            tag,
+        )
+        if len(tag.split()) > 1
+        else tag
+        for tag in text.split(", ")
+    )
+
+
+def _capitalised(word: str) -> str:
+    first = word[0].upper()
+    return (first if len(first) == 1 else word[0]) + word[1:]
+
+
+# Words that stay lower case inside a Dutch name ("van den Berg", "El Amrani" keeps its El).
+_INTERFIXES = frozenset("van de der den het ten ter te in 't op onder".split())
 
 
 def warm() -> None:
@@ -121,13 +158,19 @@ def _scan(text: str, field: str, vocabulary: frozenset[str]) -> list[Finding]:
     if not text.strip():
         return []
     spans: list[tuple[str, int, int]] = [
-        *_ibans(text),
-        *_bsns(text),
-        *_emails(text),
-        *_phones(text),
-        *_birthdates(text),
+        *patterns.ibans(text),
+        *patterns.bsns(text),
+        *patterns.emails(text),
+        *patterns.phones(text),
+        *patterns.birthdates(text),
+        *patterns.postcodes(text),
+        *_slavic_names(text),
     ]
-    spans.extend(_engine().names_and_addresses(text, vocabulary))
+    spans.extend(
+        _engine().names_and_addresses(
+            _as_written(text) if field == TAGS_FIELD else text, vocabulary
+        )
+    )
     kept: list[tuple[str, int, int]] = []
     for kind, start, end in sorted(spans, key=lambda s: (_PRIORITY[s[0]], s[1])):
         if all(end <= s or start >= e for _, s, e in kept):
@@ -138,129 +181,25 @@ def _scan(text: str, field: str, vocabulary: frozenset[str]) -> list[Finding]:
     ]
 
 
+# Polish (and other Slavic) surnames are missing from deduce's lists, but their endings are
+# unmistakable: a capitalised word before one ("Kasia Lewandowska", "mevrouw Kowalska").
+_SLAVIC_NAME = re.compile(
+    r"\b(?P<first>[^\W\d_][^\W\d_]+\.?)[ \t]+[^\W\d_]+?"
+    r"(?:ski|ska|cki|cka|dzki|dzka|wicz|czyk|czuk)\b"
+)
+
+
+def _slavic_names(text: str) -> Iterable[tuple[str, int, int]]:
+    for match in _SLAVIC_NAME.finditer(text):
+        first = match.group("first")
+        if first[0].isupper() and not _is_org_word(first) and match.group()[-1].islower():
+            last = match.group()[len(first) :].strip()
+            if last[0].isupper():
+                yield "name", match.start(), match.end()
+
+
 def _lowercase_words(*texts: str) -> frozenset[str]:
     return frozenset(w for t in texts for w in re.findall(r"[^\W\d_]{2,}", t) if w.islower())
-
-
-# ---------------------------------------------------------------------------------------
-# Exact checks
-
-_IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}(?=[ ]?[A-Z0-9])", re.IGNORECASE)
-_IBAN_BODY = re.compile(r"(?:[ ]?[A-Z0-9]){1,30}", re.IGNORECASE)
-
-
-def _ibans(text: str) -> Iterable[tuple[str, int, int]]:
-    """IBANs with or without spaces. The regex over-reaches into following words ("... 00
-    voor"), so the longest prefix that ends on a word boundary and passes mod-97 is taken."""
-    position = 0
-    while match := _IBAN_START.search(text, position):
-        body = _IBAN_BODY.match(text, match.end())
-        end_max = body.end() if body else match.end()
-        found = None
-        for end in range(end_max, match.end(), -1):
-            if text[end - 1] == " " or (end < len(text) and text[end].isalnum()):
-                continue
-            if stdnum_iban.is_valid(text[match.start() : end]):
-                found = end
-                break
-        if found is not None:
-            yield "iban", match.start(), found
-            position = found
-        else:
-            position = match.start() + 1
-
-
-# Nine digits, plain or in the usual groupings (1234.56.782, 123 456 782). Three-three-three
-# with dots is left out on purpose: that is how amounts are written (€ 123.456.782).
-_BSN = re.compile(r"(?<![\d.,/-])(\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})(?![\d]|[.,]\d)")
-# Eight digits are a BSN only next to the word: stdnum pads them with a zero, but plain
-# eight-digit numbers are far more often KvK or file numbers, and 1 in 11 passes the test.
-_BSN8 = re.compile(
-    r"\b(?:bsn|burgerservicenummer|sofi-?nummer)\b\W{0,3}(?:nummer\W{0,3})?(\d{8})(?![\d]|[.,]\d)",
-    re.IGNORECASE,
-)
-
-
-def _bsns(text: str) -> Iterable[tuple[str, int, int]]:
-    """Numbers that pass the BSN eleven-test (stdnum); other nine-digit numbers are not."""
-    for match in _BSN.finditer(text):
-        if stdnum_bsn.is_valid(match.group(1)):
-            yield "bsn", match.start(1), match.end(1)
-    for match in _BSN8.finditer(text):
-        if stdnum_bsn.is_valid(match.group(1)):
-            yield "bsn", match.start(1), match.end(1)
-
-
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\w-])"
-)
-
-
-def _emails(text: str) -> Iterable[tuple[str, int, int]]:
-    for match in _EMAIL.finditer(text):
-        yield "email", match.start(), match.end()
-
-
-def _phones(text: str) -> Iterable[tuple[str, int, int]]:
-    """Valid Dutch (or +-prefixed foreign) numbers; counts and years never validate."""
-    for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
-        yield "phone", match.start, match.end
-
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("januari", "jan"),
-            ("februari", "feb", "febr"),
-            ("maart", "mrt", "mar"),
-            ("april", "apr"),
-            ("mei",),
-            ("juni", "jun"),
-            ("juli", "jul"),
-            ("augustus", "aug"),
-            ("september", "sep", "sept"),
-            ("oktober", "okt", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE = (
-    r"(?P<d1>\d{1,2})(?P<sep>[-/.])(?P<m1>\d{1,2})(?P=sep)(?P<y1>\d{4}|\d{2})(?!\d)"
-    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH_NAMES})\.?\s+(?P<y2>\d{{4}})(?!\d)"
-    r"|(?P<y3>\d{4})-(?P<m3>\d{1,2})-(?P<d3>\d{1,2})(?!\d)"
-)
-# A birth keyword, then up to 30 characters within the sentence, then the date: "geboren
-# op 3 maart 1984", "geb. 03-03-1984", "geboortedatum: 1984-03-03".
-_BIRTHDATE = re.compile(
-    r"\b(?:geboren|geboortedatum|geboortedag|geboorte\s+datum|geb\.|geb\b)"
-    rf"[^\n.!?]{{0,30}}?\b(?P<date>{_DATE})",
-    re.IGNORECASE,
-)
-
-
-def _birthdates(text: str) -> Iterable[tuple[str, int, int]]:
-    """Real calendar dates after a birth keyword; a bare year ("geboren in 1984") is not."""
-    for match in _BIRTHDATE.finditer(text):
-        g = match.groupdict()
-        day, month, year = (
-            (g["d1"], g["m1"], g["y1"])
-            if g["d1"]
-            else (g["d2"], str(_MONTHS[g["m2"].lower()]), g["y2"])
-            if g["d2"]
-            else (g["d3"], g["m3"], g["y3"])
-        )
-        full_year = int(year) if len(year) == 4 else 1900 + int(year)
-        try:
-            datetime.date(full_year, int(month), int(day))
-        except ValueError:
-            continue
-        yield "birthdate", match.start("date"), match.end("date")
 
 
 # ---------------------------------------------------------------------------------------
@@ -327,6 +266,25 @@ _ORG_SUFFIXES = (
     "fonds",
     "school",
 )
+# Endings of street names.
+_STREET_SUFFIXES = (
+    "straat",
+    "plein",
+    "singel",
+    "gracht",
+    "kade",
+    "steeg",
+    "dreef",
+    "laan",
+    "weg",
+    "dijk",
+    "park",
+    "hof",
+    "pad",
+    "markt",
+    "boulevard",
+    "plantsoen",
+)
 # Small words that may stand inside an organisation's name between the organisation word and
 # the flagged "name" ("Stichting Vrienden van Jan", "Zorg- en Veiligheidshuis").
 _CONNECTORS = frozenset("van de der den het voor en 't op aan in te & -".split())
@@ -348,14 +306,24 @@ def _word_keys(text: str) -> tuple[str, ...]:
 @functools.cache
 def _municipality_names() -> frozenset[tuple[str, ...]]:
     """Every municipality name and alias as word keys: ("den", "bosch"), ("bergen", "nh"),
-    and without the bracketed province ("bergen",), as it is written in running text."""
+    and without the bracketed province ("bergen",), as it is written in running text; the
+    provinces; and the regions and organisations of the allowlist ("parkstad", "limburg")."""
     names: set[tuple[str, ...]] = set()
     for record in read_data_file():
-        for name in (record.name, *record.aliases):
+        for name in (record.name, *record.aliases, record.province):
             for variant in (name, re.sub(r"\s*\(.*?\)", "", name)):
                 if words := _word_keys(variant):
                     names.add(words)
+    for name in _allowlist():
+        if words := _word_keys(name):
+            names.add(words)
     return frozenset(names)
+
+
+def _allowlist() -> list[str]:
+    """Regions, districts and organisations that are never a person (wiki/data)."""
+    text = resources.files("wiki.data").joinpath(ALLOWLIST_FILE).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
 
 
 def _within_municipality_name(text: str) -> bool:
@@ -436,6 +404,14 @@ class _Engine:
                 found.append(("address", a.start_char, a.end_char))
         return found
 
+    def _is_street_word(self, word: str) -> bool:
+        """ "Smitsstraat", "Vondellaan": part of a street's name ("Burgemeester Smitsstraat"),
+        unless it is also a surname (Verlaan, Hoogeweg)."""
+        w = word.casefold()
+        return any(w.endswith(s) and len(w) > len(s) + 2 for s in _STREET_SUFFIXES) and (
+            [word] not in self.surname
+        )
+
     def _is_name(
         self,
         text: str,
@@ -456,7 +432,7 @@ class _Engine:
         ]
         if not words or _within_municipality_name(text[start:end]):
             return False
-        if any(_is_org_word(w) for _, _, w in words):
+        if any(_is_org_word(w) or self._is_street_word(w) for _, _, w in words):
             return False
         if _follows_org_word(text, start) or _ORG_AFTER.match(text, end):
             return False
