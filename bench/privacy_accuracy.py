@@ -97,11 +97,11 @@ def report(label: str, result: Result) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", choices=("tune", "holdout", "all"), default="all")
+    parser.add_argument("--part", choices=("tune", "holdout", "fresh", "all"), default="all")
     parser.add_argument("--show-errors", action="store_true", help="list every wrong text")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    parts = ("tune", "holdout") if args.part == "all" else (args.part,)
+    parts = ("tune", "holdout", "fresh") if args.part == "all" else (args.part,)
     for part in parts:
         result = evaluate(load_set(part))
         report(f"privacy set, {part} part ({SET_FILE.relative_to(ROOT)})", result)

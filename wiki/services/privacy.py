@@ -165,6 +165,7 @@ def _scan(text: str, field: str, vocabulary: frozenset[str]) -> list[Finding]:
         *patterns.birthdates(text),
         *patterns.postcodes(text),
         *_slavic_names(text),
+        *_family_names(text),
     ]
     spans.extend(
         _engine().names_and_addresses(
@@ -187,6 +188,27 @@ _SLAVIC_NAME = re.compile(
     r"\b(?P<first>[^\W\d_][^\W\d_]+\.?)[ \t]+[^\W\d_]+?"
     r"(?:ski|ska|cki|cka|dzki|dzka|wicz|czyk|czuk)\b"
 )
+
+
+# "de familie Amrani", "fam. Van Dijk": a family named by its surname, known to deduce or not.
+_FAMILY = re.compile(
+    r"\b(?i:familie|fam\.)[ \t]+(?P<name>(?:(?i:van|de|der|den|el|al|ter|ten)[ \t]+)*"
+    r"[^\W\d_][^\W\d_]+(?:-[^\W\d_][^\W\d_]+)?)"
+)
+
+
+def _family_names(text: str) -> Iterable[tuple[str, int, int]]:
+    for match in _FAMILY.finditer(text):
+        name = match.group("name")
+        last = name.split()[-1]
+        ordinary = _engine().ordinary_word(last.split("-")[-1])
+        if (
+            last[0].isupper()
+            and not ordinary
+            and not _is_org_word(last)
+            and not _within_municipality_name(name)
+        ):
+            yield "name", match.start(), match.end()
 
 
 def _slavic_names(text: str) -> Iterable[tuple[str, int, int]]:
@@ -404,6 +426,11 @@ class _Engine:
                 found.append(("address", a.start_char, a.end_char))
         return found
 
+    def ordinary_word(self, word: str) -> bool:
+        """A Dutch word that is not only a name ("Zorg", "Centraal", "Pas")."""
+        w = word.casefold()
+        return w in self.whitelist or w in self.common_words
+
     def _is_street_word(self, word: str) -> bool:
         """ "Smitsstraat", "Vondellaan": part of a street's name ("Burgemeester Smitsstraat"),
         unless it is also a surname (Verlaan, Hoogeweg)."""
@@ -434,7 +461,7 @@ class _Engine:
             return False
         if any(_is_org_word(w) or self._is_street_word(w) for _, _, w in words):
             return False
-        if _follows_org_word(text, start) or _ORG_AFTER.match(text, end):
+        if _follows_org_word(text, start) or _org_after(text, end):
             return False
         municipalities = _municipality_spans(text, start, end)
         anchors = []
@@ -495,6 +522,18 @@ _ORG_AFTER = re.compile(
     r"[ \t]*(?:&|\+|(?:b\.?v|n\.?v|v\.?o\.?f)\b\.?|(?:partners|advies|consultancy|holding)\b)",
     re.IGNORECASE,
 )
+_NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\W\d_][\w-]*)")
+
+
+def _org_after(text: str, end: int) -> bool:
+    """Whether a firm or institute is named after the person: "Van Dam & Partners",
+    "Bakker B.V.", "Verwey-Jonker Instituut", "Trimbos Instituut"."""
+    if _ORG_AFTER.match(text, end):
+        return True
+    following = _NEXT_WORD.match(text, end)
+    return bool(following) and following["word"][0].isupper() and _is_org_word(following["word"])
+
+
 _SENTENCE_BREAK = re.compile(r"(?P<word>[^\s.!?;:]*)[.!?;:]+\s+|\s*\n\s*")
 
 
@@ -541,13 +580,26 @@ def _follows_org_word(text: str, start: int) -> bool:
     return False
 
 
+# Words numbered in policy texts and plans that deduce's street pattern takes for a street
+# with a house number ("Pijler 3", "Fase 2", "Hoofdstuk 4").
+_NUMBERED_PARTS = frozenset(
+    """
+    pijler fase stap hoofdstuk artikel tabel figuur bijlage deel module les week ronde niveau
+    thema actie doel onderdeel paragraaf pagina punt regel vraag casus bijeenkomst sessie
+    groep klas leerjaar periode kwartaal versie optie scenario route lijn prioriteit
+    speerpunt ambitie opgave spoor pilot project cohort sprint werkpakket domein bouwsteen
+    """.split()
+)
+
+
 def _is_street_address(location: str) -> bool:
     """A deduce location with a house number ("Kerkstraat 12", "Dorpsstraat 4a").
 
     Not a P.O. box, and not a street-like word before a year ("Herfst 2023", "Zomerfeest
     2024" match deduce's street pattern).
     """
-    if location.casefold().startswith("postbus"):
+    first = location.split()[0].casefold() if location.split() else ""
+    if first == "postbus" or first in _NUMBERED_PARTS:
         return False
     for match in _HOUSE_NUMBER.finditer(location):
         number = match.group(1)

@@ -18,7 +18,7 @@ from stdnum.nl import bsn as stdnum_bsn
 
 Span = tuple[str, int, int]
 
-_IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}(?=[ ]?[A-Z0-9])", re.IGNORECASE)
+_IBAN_START = re.compile(r"\b[A-Z]{2}[ ]?\d{2}(?=[ ]?[A-Z0-9])", re.IGNORECASE)
 _IBAN_BODY = re.compile(r"(?:[ ]?[A-Z0-9]){1,30}", re.IGNORECASE)
 
 
