@@ -9,7 +9,8 @@ Prints, each in a fresh Python process:
 - the import of `wiki.services.privacy` alone (must not load deduce);
 then, in this process, the median / p95 time of `scan_fields` per save over the 44 sample
 lessons (all text fields, as the save path scans them) and over a 10 kB lesson, with the
-share spent in deduce.
+share spent in deduce; then precision and recall per kind on the labelled set (see
+bench/privacy_accuracy.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import privacy_accuracy  # noqa: E402
 from wiki.lessonfile import parse  # noqa: E402
 from wiki.services import privacy  # noqa: E402
 
@@ -177,6 +179,12 @@ def main() -> None:
     summary(f"scan_fields, {len(big['body'] or '') // 1000} kB lesson", totals, deduce_part)
     findings = sum(len(privacy.scan_fields(f)) for f in [*samples, big])
     print(f"findings in the samples and the 10 kB lesson: {findings} (expected 0)")
+
+    for part in ("tune", "holdout", "fresh"):
+        privacy_accuracy.report(
+            f"accuracy, {part} part of {privacy_accuracy.SET_FILE.relative_to(ROOT)}",
+            privacy_accuracy.evaluate(privacy_accuracy.load_set(part)),
+        )
 
 
 if __name__ == "__main__":

@@ -531,7 +531,10 @@ def _org_after(text: str, end: int) -> bool:
     if _ORG_AFTER.match(text, end):
         return True
     following = _NEXT_WORD.match(text, end)
-    return bool(following) and following["word"][0].isupper() and _is_org_word(following["word"])
+    if following is None:
+        return False
+    word = following["word"]
+    return word[0].isupper() and _is_org_word(word)
 
 
 _SENTENCE_BREAK = re.compile(r"(?P<word>[^\s.!?;:]*)[.!?;:]+\s+|\s*\n\s*")
