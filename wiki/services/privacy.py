@@ -184,10 +184,20 @@ def _scan(text: str, field: str, vocabulary: frozenset[str]) -> list[Finding]:
 
 # Polish (and other Slavic) surnames are missing from deduce's lists, but their endings are
 # unmistakable: a capitalised word before one ("Kasia Lewandowska", "mevrouw Kowalska").
-_SLAVIC_NAME = re.compile(
-    r"\b(?P<first>[^\W\d_][^\W\d_]+\.?)[ \t]+[^\W\d_]+?"
-    r"(?:ski|ska|cki|cka|dzki|dzka|wicz|czyk|czuk)\b"
-)
+# (The ending is searched first and the word before it checked after: much faster.)
+_SLAVIC_ENDING = re.compile(r"[szcw](?:k[ia]|icz|zyk|zuk)\b(?<=[^\W\d_]{5})")
+_WORD_PAIR_BEFORE = re.compile(r"(?P<first>[^\W\d_]{2,}\.?)[ \t]+(?P<last>[^\W\d_]+)$")
+
+
+def _slavic_names(text: str) -> Iterable[tuple[str, int, int]]:
+    for ending in _SLAVIC_ENDING.finditer(text):
+        low = max(0, ending.end() - 80)
+        pair = _WORD_PAIR_BEFORE.search(text, low, ending.end())
+        if pair is None:
+            continue
+        first, last = pair["first"], pair["last"]
+        if first[0].isupper() and last[0].isupper() and not _is_org_word(first):
+            yield "name", pair.start(), ending.end()
 
 
 # "de familie Amrani", "fam. Van Dijk": a family named by its surname, known to deduce or not.
@@ -209,15 +219,6 @@ def _family_names(text: str) -> Iterable[tuple[str, int, int]]:
             and not _within_municipality_name(name)
         ):
             yield "name", match.start(), match.end()
-
-
-def _slavic_names(text: str) -> Iterable[tuple[str, int, int]]:
-    for match in _SLAVIC_NAME.finditer(text):
-        first = match.group("first")
-        if first[0].isupper() and not _is_org_word(first) and match.group()[-1].islower():
-            last = match.group()[len(first) :].strip()
-            if last[0].isupper():
-                yield "name", match.start(), match.end()
 
 
 def _lowercase_words(*texts: str) -> frozenset[str]:

@@ -47,7 +47,7 @@ def ibans(text: str) -> Iterable[Span]:
 # dot or dash): 111222333, 1112.22.333, 1112 22 333, 111-222-333, 11 122 2333. Not a slice
 # of a longer number: no digit right before or after, also not across a separator.
 _BSN = re.compile(
-    r"(?<![\w.,/-])(?<!\d[ ])"
+    r"(?=\d)(?<![\w.,/-])(?<!\d[ ])"
     r"(?P<number>\d{9}|\d{2,4}(?P<sep>[ .-])\d{2,4}(?:(?P=sep)\d{2,4}){1,2})"
     r"(?![\w-]|[.,]\d|[ ]\d)"
 )
@@ -152,9 +152,9 @@ _BIRTH_WORD = (
 # A birth keyword, then up to 30 characters within the sentence, then the date: "geboren
 # op 3 maart 1984", "geb. 03-03-1984", "geboortedatum: 1984-03-03", "DOB 1984-03-03".
 _BIRTHDATE = re.compile(
-    rf"\b{_BIRTH_WORD}[^\n.!?]{{0,30}}?(?<![\w'’])(?P<date>{_DATE})", re.IGNORECASE
+    rf"(?=[gdb])\b{_BIRTH_WORD}[^\n.!?]{{0,30}}?(?<![\w'’])(?P<date>{_DATE})", re.IGNORECASE
 )
-_ANY_DATE = re.compile(rf"(?<![\w'’/.-])(?P<date>{_DATE})", re.IGNORECASE)
+_ANY_DATE = re.compile(rf"(?=\d)(?<![\w'’/.-])(?P<date>{_DATE})", re.IGNORECASE)
 # "Hij is op 3 februari 1991 geboren": the keyword after the date.
 _BIRTH_WORD_AFTER = re.compile(rf"[^\n.!?]{{0,20}}?\b{_BIRTH_WORD}", re.IGNORECASE)
 # Without a keyword, a date long past that stands beside a person as an aside is a date of
@@ -234,7 +234,8 @@ _HOUSE_NUMBER_AFTER = (
     r"(?:,?[ \t]*(?:huisnummer|huisnr\.?|nummer|nr\.?|no\.?)?[ \t]*\d{1,5}[a-zA-Z]?\b)?"
 )
 _POSTCODE = re.compile(
-    rf"(?<![\w-])[1-9]\d{{3}}[ ]?(?!SA|SD|SS)(?P<letters>[A-Z]{{2}})(?![\w-]){_HOUSE_NUMBER_AFTER}"
+    r"(?=[1-9])(?<![\w-])[1-9]\d{3}[ ]?(?!SA|SD|SS)(?P<letters>[A-Z]{2})(?![\w-])"
+    + _HOUSE_NUMBER_AFTER
 )
 _POSTCODE_WORD = re.compile(
     r"\b(?:postcode|p/?c)\b[:. \t]*(?P<code>[1-9]\d{3}[ ]?[a-zA-Z]{2})(?![\w-])"
