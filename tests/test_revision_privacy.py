@@ -49,7 +49,9 @@ def people(make_user: Any) -> dict[str, User | None]:
 def published_after_draft(make_user: Any) -> User:
     """Revision 1: a draft with personal data; revision 2: clean and published."""
     author = make_user(municipality="Tilburg")
-    draft = validate(lesson_fields(status="draft", slug=SLUG, title="Geheim concept Quokkaplan"), SECRET)
+    draft = validate(
+        lesson_fields(status="draft", slug=SLUG, title="Geheim concept Quokkaplan"), SECRET
+    )
     first = lessons.create(draft, author, "Eerste versie")
     assert first.findings and first.revision.privacy_clear is False
     clean = validate(lesson_fields(status="published"), CLEAN)
@@ -69,6 +71,9 @@ def web_form(**changes: str) -> dict[str, Any]:
         "tags": "wijkteam",
         "owner": "Wijkteam Tilburg-Noord",
         "year": "2024",
+        "level": "household",
+        "domain": "social",
+        "evidence": "practice",
         "status": "published",
         "body": CLEAN,
         "comment": "",
