@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD, lesson_fields
 from tests.test_revision_privacy import BSN, CLEAN, SECRET, SLUG, client_for
 from wiki.extensions import db
-from wiki.models import REDACTED_TEXT, AuditEvent, Revision, User
+from wiki.models import REDACTED_TEXT, AuditEvent, Revision, User, redacted_front_matter
 from wiki.services import lessons, search
 from wiki.services.validation import validate
 
@@ -143,4 +143,15 @@ def test_the_immutability_guard_allows_exactly_the_redaction(
     old = revision(2)
     old.privacy_clear = True  # a curator's acceptance of findings
     db.session.flush()
+    db.session.rollback()
+    old = revision(2)  # exactly the redaction: texts replaced by the placeholder
+    old.redacted_at, old.redacted_by_id, old.redaction_reason = old.created_at, curator.id, "BSN"
+    old.title = old.body = old.comment = REDACTED_TEXT
+    old.front_matter = redacted_front_matter(old.front_matter)
+    db.session.flush()
+    db.session.commit()
+    again = revision(2)  # a redaction happens once; after it nothing changes any more
+    again.redaction_reason = "een andere reden"
+    with pytest.raises(ValueError, match="immutable"):
+        db.session.flush()
     db.session.rollback()

@@ -234,3 +234,24 @@ def test_privacy_clear_is_recorded_by_api_web_and_import(
         "Via het web": True,
         "Via import": False,
     }
+
+
+def test_a_curators_override_clears_revisions_held_only_for_that_finding(
+    app: Flask, make_user: Any, people: dict[str, User | None]
+) -> None:
+    author = make_user(municipality="Tilburg")
+    body = f"Het testnummer {BSN} uit de handleiding van de leverancier.\n"
+    lessons.create(validate(lesson_fields(status="draft", slug=SLUG), body), author)
+    lessons.update(SLUG, validate(lesson_fields(status="draft"), SECRET), 1, author)
+    lessons.update(SLUG, validate(lesson_fields(status="published"), CLEAN), 2, author)
+    anonymous = client_for(app, None)
+    assert anonymous.get(f"/lessons/{SLUG}/revisions/1").status_code == 404
+    curator = client_for(app, people["curator"])
+    done = curator.post(
+        f"/lessons/{SLUG}/privacy-override",
+        data={"kind": "bsn", "text": BSN, "reason": "Testnummer uit de handleiding"},
+    )
+    assert done.status_code == 302
+    assert anonymous.get(f"/lessons/{SLUG}/revisions/1").status_code == 200
+    # Revision 2 also holds a phone number and names: it stays with the insiders.
+    assert anonymous.get(f"/lessons/{SLUG}/revisions/2").status_code == 404

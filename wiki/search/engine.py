@@ -739,6 +739,7 @@ class SearchIndex:
             def seen(word: str) -> bool:
                 query = wq.And([wq.Term("spell", word), visible])
                 return bool(searcher.search(query, limit=1, scored=False))
+
             changed = False
 
             def fix(match: re.Match[str]) -> str:

@@ -41,13 +41,14 @@ class Entry:
 
 def entries(lesson: Lesson, viewer: User | None) -> list[Entry]:
     """The lesson's revisions, newest first, each marked visible or not for `viewer`."""
-    revisions = lessons.revisions(lesson)
-    visible = [permissions.can_view_revision(viewer, lesson, r) for r in revisions]
     result: list[Entry] = []
-    for n, revision in enumerate(revisions):
-        earlier = (r.number for r, v in zip(revisions[n + 1 :], visible[n + 1 :], strict=True) if v)
-        result.append(Entry(revision, visible[n], next(earlier, None)))
-    return result
+    previous = None
+    for revision in reversed(lessons.revisions(lesson)):
+        visible = permissions.can_view_revision(viewer, lesson, revision)
+        result.append(Entry(revision, visible, previous))
+        if visible:
+            previous = revision.number
+    return result[::-1]
 
 
 def visible_numbers(lesson: Lesson, viewer: User | None) -> list[int]:

@@ -64,6 +64,12 @@ def index() -> str:
 
 @bp.get("/<slug>")
 def view(slug: str) -> str:
+    return lesson_page(slug)
+
+
+def lesson_page(slug: str, posted: dict[str, str] | None = None) -> str:
+    """The lesson page; `posted` refills a refused form ("form-field": text), so nothing
+    typed is lost."""
     user = viewer()
     lesson, revision = lessons.get_current(slug, user)
     parts = curation_service.page_parts(lesson, user)
@@ -75,6 +81,7 @@ def view(slug: str) -> str:
         rendered=lessons.rendered(revision),
         backlinks=parts.backlinks,
         as_markup=rendering.as_markup,
+        posted=posted or {},
         **curation.trust_context(lesson, user, parts),
     )
 
