@@ -298,12 +298,21 @@ def _schemas() -> dict[str, Any]:
             slug={"type": "string"},
             revisions={
                 "type": "array",
-                "description": "Newest first",
+                "description": (
+                    "Newest first. A revision that may have held personal data is shown only "
+                    "to the lesson's municipality and curators; others get its number and date "
+                    "with `visible: false` and no author, comment or title"
+                ),
                 "items": _object(
-                    ["revision", "author", "created_at", "comment", "title"],
+                    ["revision", "created_at", "visible", "redacted"],
                     revision={"type": "integer", "minimum": 1},
-                    author={"type": "string"},
                     created_at=_DATE_TIME,
+                    visible={"type": "boolean"},
+                    redacted={
+                        "type": "boolean",
+                        "description": "A curator replaced its texts by a placeholder",
+                    },
+                    author={"type": "string"},
                     comment={"type": "string"},
                     title={"type": "string"},
                 ),

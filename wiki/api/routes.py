@@ -13,6 +13,7 @@ from wiki.models import User
 from wiki.services import (
     comments,
     confirmations,
+    history,
     lessons,
     municipalities,
     permissions,
@@ -264,22 +265,25 @@ def add_comment(slug: str) -> Any:
 
 @bp.get("/lessons/<slug>/revisions")
 def list_revisions(slug: str) -> Any:
-    lesson = lessons.get(slug, _token_user())
+    user = _token_user()
+    lesson = lessons.get(slug, user)
     return jsonify(
-        {
-            "slug": lesson.slug,
-            "revisions": [
-                {
-                    "revision": r.number,
-                    "author": r.author_name,
-                    "created_at": r.created_at.isoformat(),
-                    "comment": r.comment,
-                    "title": r.title,
-                }
-                for r in lessons.revisions(lesson)
-            ],
-        }
+        {"slug": lesson.slug, "revisions": [_entry(e) for e in history.entries(lesson, user)]}
     )
+
+
+def _entry(entry: history.Entry) -> dict[str, Any]:
+    """One history line; a hidden revision gives only its number and date (as on the page)."""
+    revision = entry.revision
+    item: dict[str, Any] = {
+        "revision": revision.number,
+        "created_at": revision.created_at.isoformat(),
+        "visible": entry.visible,
+        "redacted": revision.redacted_at is not None,
+    }
+    if entry.visible:
+        item.update(author=revision.author_name, comment=revision.comment, title=revision.title)
+    return item
 
 
 @bp.get("/search")

@@ -12,6 +12,7 @@ from wiki.models.curation import (
     Review,
 )
 from wiki.models.lesson import (
+    REDACTED_TEXT,
     Lesson,
     LessonChange,
     Link,
@@ -19,11 +20,13 @@ from wiki.models.lesson import (
     Tag,
     lesson_tag,
     lesson_theme,
+    redacted_front_matter,
 )
 from wiki.models.reference import Municipality, Theme
 from wiki.models.user import ApiToken, User
 
 __all__ = [
+    "REDACTED_TEXT",
     "ApiToken",
     "AuditEvent",
     "Collection",
@@ -44,5 +47,6 @@ __all__ = [
     "User",
     "lesson_tag",
     "lesson_theme",
+    "redacted_front_matter",
     "utcnow",
 ]

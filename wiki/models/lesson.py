@@ -145,12 +145,53 @@ IMMUTABLE_REVISION_FIELDS = (
 )
 
 
+# What a curator's redaction leaves of a revision's texts (content, so not translated).
+REDACTED_TEXT = "[verwijderd door redactie]"
+# Front-matter values that are free text: replaced by REDACTED_TEXT (lists: left out).
+REDACTED_TEXT_KEYS = ("title", "summary", "context", "owner", "organisation", "target_group")
+REDACTED_LIST_KEYS = ("active_elements", "tags")
+REDACTION_FIELDS = ("redacted_at", "redacted_by_id", "redaction_reason")
+
+
+def redacted_front_matter(front_matter: dict[str, Any]) -> dict[str, Any]:
+    """The front matter with every free text replaced (municipality, type, themes, status and
+    the other choices from fixed lists stay, so the history still says what changed)."""
+    result = {k: v for k, v in front_matter.items() if k not in REDACTED_LIST_KEYS}
+    for key in REDACTED_TEXT_KEYS:
+        if key in result:
+            result[key] = REDACTED_TEXT
+    return result
+
+
+def _old(state: Any, name: str) -> Any:
+    deleted = state.attrs[name].history.deleted
+    return deleted[0] if deleted else None
+
+
 @event.listens_for(Revision, "before_update")
 def _refuse_revision_changes(mapper: Any, connection: Any, target: Revision) -> None:
-    """Revisions are history: only the derived caches may change."""
+    """Revisions are history: only the derived caches, `privacy_clear` and, once, a redaction
+    (the texts replaced by REDACTED_TEXT, see redacted_front_matter) may change."""
     state = inspect(target)
+    redacting = (
+        state.attrs.redacted_at.history.has_changes()
+        and _old(state, "redacted_at") is None
+        and target.redacted_at is not None
+    )
+    allowed = {
+        "title": REDACTED_TEXT,
+        "body": REDACTED_TEXT,
+        "comment": REDACTED_TEXT,
+        "front_matter": redacted_front_matter(_old(state, "front_matter") or {"": None}),
+    }
     for name in IMMUTABLE_REVISION_FIELDS:
-        if state.attrs[name].history.has_changes():
+        if not state.attrs[name].history.has_changes():
+            continue
+        if redacting and name in allowed and getattr(target, name) == allowed[name]:
+            continue
+        raise ValueError(f"revision {target.id} is immutable (tried to change {name})")
+    for name in REDACTION_FIELDS:
+        if state.attrs[name].history.has_changes() and not redacting:
             raise ValueError(f"revision {target.id} is immutable (tried to change {name})")
 
 

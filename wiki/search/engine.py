@@ -726,10 +726,20 @@ class SearchIndex:
         hits.sort(key=lambda h: (h.municipality == own, -h.score))
         return hits[:limit]
 
-    def suggest(self, text: str) -> str | None:
-        """The query with unknown words replaced by close index words, or None."""
+    def suggest(self, text: str, filters: Filters) -> str | None:
+        """The query with unknown words replaced by close index words, or None.
+
+        Only words of lessons that `filters` let the reader see are offered: the spelling
+        vocabulary holds the words of every lesson, drafts too.
+        """
         with self._searcher() as searcher:
             corrector = searcher.corrector("spell")
+            visible = _filter_query(filters)
+
+            def seen(word: str) -> bool:
+                query = wq.And([wq.Term("spell", word), visible])
+                return bool(searcher.search(query, limit=1, scored=False))
+
             changed = False
 
             def fix(match: re.Match[str]) -> str:
@@ -738,7 +748,7 @@ class SearchIndex:
                 folded = _fold(word)
                 if word in OPERATORS or self._known(searcher, word):
                     return word
-                best = corrector.suggest(folded, limit=1, maxdist=2)
+                best = [w for w in corrector.suggest(folded, limit=5, maxdist=2) if seen(w)]
                 if not best:
                     return word
                 changed = True

@@ -41,7 +41,7 @@ def visible_lessons(collection: Collection, viewer: User | None) -> list[Lesson]
 
 
 def introduction_html(collection: Collection) -> str:
-    return lessons.render_body(collection.introduction).html
+    return lessons.render_body(collection.introduction, None).html
 
 
 def _checked(

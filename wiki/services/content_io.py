@@ -207,12 +207,20 @@ def _apply(candidate: _Candidate, dry_run: bool) -> str:
     raises PersonalDataFound and is rejected.
     """
     data, existing = candidate.data, candidate.existing
-    lessons.check_privacy(data, existing, findings=candidate.findings())
+    findings = lessons.check_privacy(data, existing, findings=candidate.findings())
     if dry_run:
         return "created" if existing is None else "updated"
     if existing is None:
         comment = gettext("Imported")
-        lessons.create(data, None, comment, IMPORT_LABEL, commit=False, privacy_checked=True)
+        lessons.create(
+            data,
+            None,
+            comment,
+            IMPORT_LABEL,
+            commit=False,
+            privacy_checked=True,
+            findings=findings,
+        )
         return "created"
     lessons.update(
         data.slug,
@@ -223,6 +231,7 @@ def _apply(candidate: _Candidate, dry_run: bool) -> str:
         IMPORT_LABEL,
         commit=False,
         privacy_checked=True,
+        findings=findings,
     )
     return "updated"
 

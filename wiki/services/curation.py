@@ -25,7 +25,7 @@ from wiki.models import (
     User,
     utcnow,
 )
-from wiki.services import audit, comments, lessons, permissions, privacy
+from wiki.services import audit, comments, history, lessons, permissions, privacy
 from wiki.services.errors import FieldError, ValidationFailed
 from wiki.services.lessons import REVIEW_INTERVAL, SaveResult
 from wiki.services.validation import validate
@@ -77,10 +77,12 @@ def return_to_author(slug: str, base_revision: int, curator: User, note: str) ->
         gettext("A note for the author is required"),
         gettext("A note for the author is too long (at most %(max)s characters)", max=MAX_NOTE),
     )
-    if lessons.get(slug, curator).status != "in-review":
+    lesson = lessons.get(slug, curator)
+    if lesson.status != "in-review":
         raise ValidationFailed(
             [FieldError("status", gettext("only lessons in review can be returned"))]
         )
+    lessons.refuse_personal_data({"note": note}, lesson)  # the author and history show it
     comment = gettext("Returned to the author: %(note)s", note=note[:300])
     result = set_status(slug, "draft", base_revision, curator, comment)
     return _review(result, curator, "returned", note)
@@ -90,6 +92,7 @@ def endorse(slug: str, base_revision: int, curator: User, note: str = "") -> Rev
     """A curator's review of the current revision; publishes a lesson that was not yet."""
     permissions.require_curator(curator, permissions.REVIEW_LESSONS)
     lesson = lessons.get(slug, curator)
+    lessons.refuse_personal_data({"note": note}, lesson)  # shown with the review
     if lesson.status != "published":
         comment = gettext("Reviewed and published")
         result = set_status(slug, "published", base_revision, curator, comment)
@@ -141,6 +144,7 @@ def reclassify(
         )
     reason = _required_reason(reason)
     lesson = lessons.get(slug, curator)
+    lessons.refuse_personal_data({"reason": reason}, lesson)  # printed on the lesson page
     type_label = str(TYPES[to_type]).lower()
     if lesson.type == to_type:
         raise ValidationFailed(
@@ -202,6 +206,8 @@ def override_privacy(slug: str, curator: User, kind: str, text: str, reason: str
         audit.record(
             curator, "privacy.override", f"lesson:{slug}", kind=kind, text=text, reason=reason
         )
+        db.session.flush()
+        history.settle_privacy(lesson)  # revisions held only for this finding become public
         db.session.commit()
 
 

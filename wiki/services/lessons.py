@@ -31,9 +31,11 @@ from wiki.services import audit, indexing, municipalities, permissions, privacy
 from wiki.services.errors import (
     ConflictInfo,
     EditConflict,
+    FieldError,
     NotFound,
     PersonalDataFound,
     SlugTaken,
+    ValidationFailed,
 )
 from wiki.services.validation import LessonInput, validate
 
@@ -168,18 +170,28 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
     return result
 
 
-def render_body(body: str) -> rendering.Rendered:
-    """Render Markdown for display now, marking wiki links whose target does not exist."""
-    result = _render(body)
+def render_body(body: str, viewer: User | None) -> rendering.Rendered:
+    """Render Markdown for `viewer` now (a preview), marking wiki links to lessons that do not
+    exist or that the viewer may not see alike, so a link tells nobody a hidden draft exists."""
+    result = _render(body, permissions.visibility(viewer))
     result.html = rendering.localise(result.html)
     return result
 
 
-def _render(body: str) -> rendering.Rendered:
-    """Render Markdown as cached for every visitor: no interface text (see `localise`)."""
+def _render(body: str, seen_by: permissions.Visibility | None = None) -> rendering.Rendered:
+    """Render Markdown as cached for every visitor: no interface text (see `localise`).
+
+    The cache is shared by all visitors, so by default only public lessons count as existing
+    link targets (a link to a draft shows as missing, also to its authors).
+    """
     targets = rendering.find_links(body)
+    seen = seen_by or permissions.visibility(None)
     existing = (
-        set(db.session.execute(select(Lesson.slug).where(Lesson.slug.in_(targets))).scalars())
+        set(
+            db.session.execute(
+                select(Lesson.slug).where(Lesson.slug.in_(targets), seen.sql())
+            ).scalars()
+        )
         if targets
         else set()
     )
@@ -246,13 +258,13 @@ def listing(
 
 
 def recent_revisions(viewer: User | None, limit: int = 50) -> list[Revision]:
-    """The latest saves of lessons the viewer may see, newest first."""
+    """The latest saves the viewer may see (permissions.can_view_revision), newest first."""
     return list(
         db.session.execute(
             select(Revision)
             .join(Lesson)
             .options(selectinload(Revision.author), selectinload(Revision.lesson))
-            .where(permissions.visibility(viewer).sql())
+            .where(permissions.visibility(viewer).revision_sql())
             .order_by(Revision.id.desc())
             .limit(limit)
         ).scalars()
@@ -270,17 +282,22 @@ def create(
     *,
     commit: bool = True,
     privacy_checked: bool = False,
+    findings: list[privacy.Finding] | None = None,
 ) -> SaveResult:
     """Create a lesson with its first revision. SlugTaken if the slug is in use.
 
     `author=None` is the trusted command line (import). `commit=False` is for bulk imports,
-    which have checked the slug and the privacy guard already: the caller commits in
-    batches and then calls `invalidate_links_to` and indexes the lessons.
+    which have checked the slug and the privacy guard already (`privacy_checked`, with the
+    `findings` left after check_privacy): the caller commits in batches and then calls
+    `invalidate_links_to` and indexes the lessons.
     """
     if author is not None:
         permissions.require_writer(author)
     permissions.check_status_change(author, None, data.status)
-    findings = [] if privacy_checked else check_privacy(data, None)
+    if not privacy_checked:
+        findings = check_privacy(data, None)
+        refuse_personal_data({"comment": comment}, None)
+    findings = findings or []
     if commit and find(data.slug) is not None:
         raise SlugTaken(_slug_taken(data.slug))
     lesson = Lesson(
@@ -289,7 +306,8 @@ def create(
         created_by_id=author.id if author is not None else None,
     )
     db.session.add(lesson)
-    revision = _write(lesson, data, author, comment or gettext("Created"), author_label)
+    comment = comment or gettext("Created")
+    revision = _write(lesson, data, author, comment, author_label, privacy_clear=not findings)
     audit.record(author, "lesson.create", f"lesson:{lesson.slug}", revision, status=data.status)
     if commit:
         invalidate_links_to([data.slug])
@@ -312,9 +330,14 @@ def update(
     *,
     commit: bool = True,
     privacy_checked: bool = False,
+    findings: list[privacy.Finding] | None = None,
     action: str = "lesson.update",
 ) -> SaveResult:
-    """Save a new revision on top of `base_revision`; EditConflict if someone saved since."""
+    """Save a new revision on top of `base_revision`; EditConflict if someone saved since.
+
+    `privacy_checked` and `findings` as for create(). The edit summary (`comment`) can become
+    public, so personal data in it is refused whatever the status.
+    """
     lesson = find(slug)
     if lesson is None or (author is not None and not permissions.can_view(author, lesson)):
         raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
@@ -326,12 +349,19 @@ def update(
     data.slug = lesson.slug  # the slug is the lesson's identity; links depend on it
     if data.front_matter() == current.front_matter and data.body == current.body:
         return SaveResult(lesson, current, changed=False)
-    findings = [] if privacy_checked else check_privacy(data, lesson)
+    if not privacy_checked:
+        findings = check_privacy(data, lesson)
+        refuse_personal_data({"comment": comment}, lesson)
+    findings = findings or []
     old_status = lesson.status
     try:
         # _write flushes: a writer that took the same revision number between our read and
         # now makes the flush (or the commit) hit the unique (lesson, number) constraint.
-        revision = _write(lesson, data, author, comment, author_label)
+        revision = _write(lesson, data, author, comment, author_label, privacy_clear=not findings)
+        if (old_status in permissions.PUBLIC_STATUSES) != (
+            data.status in permissions.PUBLIC_STATUSES
+        ):
+            relink(lesson.slug)
         audit.record(
             author,
             action,
@@ -375,17 +405,36 @@ def check_privacy(
     """
     if findings is None:
         findings = privacy.scan_fields(text_fields(data))
-    if lesson is not None and findings:
-        rows = db.session.execute(
-            select(PrivacyOverride.kind, PrivacyOverride.text).where(
-                PrivacyOverride.lesson_id == lesson.id
-            )
-        )
-        overridden = {(kind, text) for kind, text in rows}
-        findings = [f for f in findings if (f.kind, f.text) not in overridden]
+    findings = without_overrides(findings, lesson)
     if findings and data.status == "published":
         raise PersonalDataFound(findings)
     return findings
+
+
+def refuse_personal_data(fields: dict[str, str | None], lesson: Lesson | None) -> None:
+    """PersonalDataFound for personal data in texts that can become public whatever the
+    lesson's status (edit summaries, status notes, reasons); a curator's overrides for the
+    lesson count here too."""
+    if not any(text and text.strip() for text in fields.values()):
+        return  # no scan (and no scanner start) for an empty summary
+    findings = without_overrides(privacy.scan_fields(fields), lesson)
+    if findings:
+        raise PersonalDataFound(findings)
+
+
+def without_overrides(
+    findings: list[privacy.Finding], lesson: Lesson | None
+) -> list[privacy.Finding]:
+    """The findings a curator has not accepted as false positives for this lesson."""
+    if lesson is None or not findings:
+        return findings
+    rows = db.session.execute(
+        select(PrivacyOverride.kind, PrivacyOverride.text).where(
+            PrivacyOverride.lesson_id == lesson.id
+        )
+    )
+    overridden = {(kind, text) for kind, text in rows}
+    return [f for f in findings if (f.kind, f.text) not in overridden]
 
 
 def text_fields(data: LessonInput) -> dict[str, str | None]:
@@ -409,14 +458,31 @@ def revert(slug: str, number: int, base_revision: int, author: User | None) -> S
     if lesson is None:
         raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug))
     old = get_revision(lesson, number)
+    if author is not None and not permissions.can_view_revision(author, lesson, old):
+        raise NotFound(
+            gettext("lesson '%(slug)s' has no revision %(number)s", slug=slug, number=number)
+        )
+    if old.redacted_at is not None:
+        raise ValidationFailed(
+            [FieldError("revision", gettext("a redacted revision cannot be restored"))]
+        )
     comment = gettext("Reverted to revision %(number)s", number=number)
     return update(slug, input_of(old), base_revision, author, comment)
 
 
 def _write(
-    lesson: Lesson, data: LessonInput, author: User | None, comment: str, author_label: str
+    lesson: Lesson,
+    data: LessonInput,
+    author: User | None,
+    comment: str,
+    author_label: str,
+    *,
+    privacy_clear: bool,
 ) -> Revision:
-    """Add the next revision and copy its metadata onto the lesson (no commit)."""
+    """Add the next revision and copy its metadata onto the lesson (no commit).
+
+    `privacy_clear`: no findings are left (see Revision.privacy_clear).
+    """
     # Render first, while this transaction has only read: on SQLite the first write (a new
     # tag, the flush) takes the database's one write lock, which every other save waits for.
     with db.session.no_autoflush:
@@ -457,6 +523,7 @@ def _write(
             created_at=now,
             html_cache=result.html,
             toc_cache=result.toc_json(),
+            privacy_clear=privacy_clear,
         )
         db.session.add(revision)
         db.session.flush()
@@ -544,6 +611,39 @@ def invalidate_links_to(slugs: list[str]) -> None:
             .values(html_cache=None, toc_cache=None)
             .execution_options(synchronize_session=False)
         )
+
+
+def relink(slug: str) -> None:
+    """The lesson `slug` became public or stopped being public: the shared renders of the
+    lessons that link to it must say so (a link to a hidden lesson shows as missing).
+
+    Current revisions are rendered again in this transaction (as in invalidate_links_to);
+    older revisions of those lessons lose their cache. Old revisions of lessons whose current
+    text no longer links here keep their render: it shows what was public when it was made.
+    """
+    sources = select(Link.source_id).where(Link.target_slug == slug)
+    stale = (
+        db.session.execute(
+            select(Revision)
+            .join(Lesson, Lesson.id == Revision.lesson_id)
+            .where(Revision.lesson_id.in_(sources), Revision.number == Lesson.revision_number)
+        )
+        .scalars()
+        .all()
+    )
+    for revision in stale:
+        result = _render(revision.body)
+        revision.html_cache, revision.toc_cache = result.html, result.toc_json()
+    current_number = select(Lesson.revision_number).where(Lesson.id == Revision.lesson_id)
+    db.session.execute(
+        sql_update(Revision)
+        .where(
+            Revision.lesson_id.in_(sources),
+            Revision.number < current_number.scalar_subquery(),
+        )
+        .values(html_cache=None, toc_cache=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def summary_from_body(body: str, limit: int = 240) -> str:

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import LazyString, gettext, lazy_gettext
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from wiki.models import Lesson, User
+from wiki.models import Lesson, Revision, User
 from wiki.services.errors import PermissionDenied, Unauthenticated
 
 WRITER_ROLES = ("author", "curator", "admin")
@@ -65,6 +65,10 @@ OVERRIDE_PRIVACY = Action(
 SEE_QUEUE = Action(
     lazy_gettext("sign in to see the review queue"),
     lazy_gettext("only curators may see the review queue"),
+)
+REDACT_REVISIONS = Action(
+    lazy_gettext("sign in to redact revisions"),
+    lazy_gettext("only curators may redact revisions"),
 )
 VIEW_AUDIT_LOG = Action(
     lazy_gettext("sign in to view the audit log"),
@@ -154,6 +158,45 @@ def can_view(user: User | None, lesson: Lesson) -> bool:
     return can_edit(user, lesson)
 
 
+def sees_all_revisions(user: User | None, lesson: Lesson) -> bool:
+    """The lesson's own people (its municipality's authors, its creator) and curators see
+    every revision, also those that held possible personal data."""
+    return can_edit(user, lesson)
+
+
+def revision_is_public(revision: Revision) -> bool:
+    """Whether a revision may be shown to everyone who may see its lesson.
+
+    It passed the privacy guard (or a curator accepted its findings, or it was redacted).
+    Revisions saved before this was recorded (None) count as public only when they were
+    saved as published: every path refused to publish with findings, so those passed the
+    guard then; older drafts were never checked and are not scanned on a reader's request
+    (that would load the 1.1 GB scanner into the web process for an anonymous GET and
+    write on a read).
+    """
+    if revision.privacy_clear is not None:
+        return revision.privacy_clear
+    return revision.front_matter.get("status") in PUBLIC_STATUSES
+
+
+def can_view_revision(user: User | None, lesson: Lesson, revision: Revision) -> bool:
+    """May `user` see the content (text, title, edit summary) of this revision?"""
+    if not can_view(user, lesson):
+        return False
+    return sees_all_revisions(user, lesson) or revision_is_public(revision)
+
+
+def public_revision_sql() -> ColumnElement[bool]:
+    """revision_is_public as SQL (for listings of revisions across lessons)."""
+    return or_(
+        Revision.privacy_clear.is_(True),
+        and_(
+            Revision.privacy_clear.is_(None),
+            Revision.front_matter["status"].as_string().in_(PUBLIC_STATUSES),
+        ),
+    )
+
+
 def review_required() -> bool:
     return bool(current_app.config.get("REVIEW_REQUIRED", False))
 
@@ -193,6 +236,17 @@ class Visibility:
             Lesson.status.in_(PUBLIC_STATUSES),
             and_(Lesson.status.in_(PRIVATE_STATUSES), or_(*private)) if private else false(),
         )
+
+    def revision_sql(self) -> ColumnElement[bool]:
+        """Revisions (joined with their lesson) this viewer may see: can_view_revision."""
+        if self.everything:
+            return true()
+        own = []
+        if self.municipality_id is not None:
+            own.append(Lesson.municipality_id == self.municipality_id)
+        if self.user_id is not None:
+            own.append(Lesson.created_by_id == self.user_id)
+        return and_(self.sql(), or_(public_revision_sql(), *own))
 
 
 def visibility(user: User | None) -> Visibility:

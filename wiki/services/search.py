@@ -203,7 +203,7 @@ def search(
     )
     suggestion = None
     if text and results.total < 3:
-        suggestion = index.suggest(text)
+        suggestion = index.suggest(text, visibility)
     outcome = SearchOutcome(text, chosen, results, suggestion, messages, sort)
     if not messages:
         _cache.put(key, outcome)

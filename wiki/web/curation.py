@@ -13,6 +13,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
+from wiki.extensions import db
 from wiki.models import Lesson, User
 from wiki.services import (
     audit,
@@ -113,11 +114,12 @@ def _base(form: Any) -> int:
     return int(raw)
 
 
-def _run(slug: str, action: Any, done: str) -> WerkzeugResponse:
+def _run(slug: str, action: Any, done: str, form_name: str = "") -> Any:
     """Run a service call for a lesson form; conflicts and refusals come back as messages.
 
     Permission refusals (403) and missing lessons (404) are raised, not flashed: the
-    error pages say so with the right status.
+    error pages say so with the right status. Text refused for personal data comes back in
+    its form on the lesson page (422), so nothing typed is lost.
     """
     try:
         action()
@@ -130,7 +132,14 @@ def _run(slug: str, action: Any, done: str) -> WerkzeugResponse:
             "error",
         )
         return _back(slug)
-    except (ValidationFailed, PersonalDataFound) as exc:
+    except PersonalDataFound as exc:
+        db.session.rollback()
+        _flash_error(exc)
+        from wiki.web.lessons import lesson_page  # it imports this module
+
+        posted = {f"{form_name}-{name}": value for name, value in request.form.items()}
+        return lesson_page(slug, posted), 422
+    except ValidationFailed as exc:
         _flash_error(exc)
         return _back(slug)
     flash(done, "success")
@@ -149,6 +158,7 @@ def change_status(slug: str) -> Any:
         slug,
         lambda: curation.set_status(slug, status, _base(form), viewer(), form.note.data or ""),
         gettext("Status changed: %(status)s.", status=STATUSES.get(status, status)),
+        "status",
     )
 
 
@@ -164,6 +174,7 @@ def endorse(slug: str) -> Any:
         slug,
         lambda: curation.endorse(slug, _base(form), user, form.note.data or ""),
         gettext("Reviewed: the lesson now carries your review."),
+        "review",
     )
 
 
@@ -179,6 +190,7 @@ def return_to_author(slug: str) -> Any:
         slug,
         lambda: curation.return_to_author(slug, _base(form), user, form.note.data or ""),
         gettext("The lesson has been returned to the author with your remarks."),
+        "review",
     )
 
 
@@ -201,6 +213,7 @@ def reclassify(slug: str) -> Any:
             form.context.data,
         ),
         gettext("The lesson has been reclassified; the reason is shown with the lesson."),
+        "reclassify",
     )
 
 
@@ -215,6 +228,7 @@ def confirm(slug: str) -> Any:
         slug,
         lambda: confirmations.add(slug, viewer(), form.result.data or "", form.note.data or ""),
         gettext("Thank you: your experience is shown with the lesson."),
+        "confirmation",
     )
 
 
@@ -229,6 +243,7 @@ def comment(slug: str) -> Any:
         slug,
         lambda: comments.add(slug, viewer(), form.body.data or ""),
         gettext("Your comment has been posted."),
+        "comment",
     )
 
 

@@ -169,6 +169,10 @@ class OverrideForm(FlaskForm):
     reason = StringField(lazy_gettext("Why is this not personal data?"))
 
 
+class RedactForm(FlaskForm):
+    reason = TextAreaField(lazy_gettext("Reason for the redaction"))
+
+
 class CollectionForm(FlaskForm):
     title = StringField(lazy_gettext("Title"))
     introduction = TextAreaField(lazy_gettext("Introduction (Markdown)"))

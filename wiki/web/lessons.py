@@ -18,8 +18,10 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
+from wiki.extensions import db
 from wiki.services import curation as curation_service
 from wiki.services import diff, lessons, municipalities, permissions, search
+from wiki.services import history as history_service
 from wiki.services.errors import (
     EditConflict,
     FieldError,
@@ -31,7 +33,7 @@ from wiki.services.errors import (
 from wiki.services.validation import LessonInput, slugify, validate
 from wiki.vocabulary import LESSON_TEMPLATE
 from wiki.web import curation, viewer
-from wiki.web.forms import LessonForm, PreviewForm, RevertForm
+from wiki.web.forms import LessonForm, PreviewForm, RedactForm, RevertForm
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 
@@ -62,6 +64,12 @@ def index() -> str:
 
 @bp.get("/<slug>")
 def view(slug: str) -> str:
+    return lesson_page(slug)
+
+
+def lesson_page(slug: str, posted: dict[str, str] | None = None) -> str:
+    """The lesson page; `posted` refills a refused form ("form-field": text), so nothing
+    typed is lost."""
     user = viewer()
     lesson, revision = lessons.get_current(slug, user)
     parts = curation_service.page_parts(lesson, user)
@@ -73,6 +81,7 @@ def view(slug: str) -> str:
         rendered=lessons.rendered(revision),
         backlinks=parts.backlinks,
         as_markup=rendering.as_markup,
+        posted=posted or {},
         **curation.trust_context(lesson, user, parts),
     )
 
@@ -89,8 +98,9 @@ def related(slug: str) -> str:
 
 @bp.get("/<slug>/revisions/<int:number>")
 def view_revision(slug: str, number: int) -> str:
-    lesson = lessons.get(slug, viewer())
-    revision = lessons.get_revision(lesson, number)
+    user = viewer()
+    lesson = lessons.get(slug, user)
+    revision = history_service.get(lesson, number, user)
     return render_template(
         "lessons/view.html",
         lesson=lesson,
@@ -101,7 +111,16 @@ def view_revision(slug: str, number: int) -> str:
         can_edit=False,
         old_revision=True,
         as_markup=rendering.as_markup,
+        sees_all=permissions.sees_all_revisions(user, lesson),
+        redact_form=_redact_form(user, lesson, revision.number),
     )
+
+
+def _redact_form(user: Any, lesson: Any, number: int) -> RedactForm | None:
+    """The redaction form, for curators on older revisions not yet redacted."""
+    if not permissions.is_curator(user) or number == lesson.revision_number:
+        return None
+    return RedactForm()
 
 
 @bp.get("/<slug>/source")
@@ -134,7 +153,7 @@ def new() -> Any:
     except ValidationFailed as exc:
         return _form_page(form, is_new=True, errors=exc.errors), 422
     if "preview" in request.form:
-        return _form_page(form, is_new=True, preview=lessons.render_body(data.body).html)
+        return _form_page(form, is_new=True, preview=lessons.render_body(data.body, viewer()).html)
     try:
         result = lessons.create(data, viewer(), form.comment.data or "")
     except SlugTaken as exc:
@@ -168,7 +187,9 @@ def edit(slug: str) -> Any:
     except ValidationFailed as exc:
         return _form_page(form, lesson=lesson, errors=exc.errors), 422
     if "preview" in request.form:
-        return _form_page(form, lesson=lesson, preview=lessons.render_body(data.body).html)
+        return _form_page(
+            form, lesson=lesson, preview=lessons.render_body(data.body, viewer()).html
+        )
     base = _base_revision(form)
     try:
         result = lessons.update(slug, data, base, viewer(), form.comment.data or "")
@@ -279,7 +300,7 @@ def preview() -> Any:
     form = PreviewForm()
     if not form.validate_on_submit():
         abort(400)
-    html = lessons.render_body(form.body.data or "").html
+    html = lessons.render_body(form.body.data or "", viewer()).html
     return Response(html, mimetype="text/html")
 
 
@@ -290,20 +311,25 @@ def history(slug: str) -> str:
     return render_template(
         "lessons/history.html",
         lesson=lesson,
-        revisions=lessons.revisions(lesson),
+        entries=history_service.entries(lesson, user),
         can_edit=permissions.can_edit(user, lesson),
+        sees_all=permissions.sees_all_revisions(user, lesson),
+        is_curator=permissions.is_curator(user),
         revert_form=RevertForm(),
     )
 
 
 @bp.get("/<slug>/diff")
 def compare(slug: str) -> str:
-    lesson = lessons.get(slug, viewer())
+    user = viewer()
+    lesson = lessons.get(slug, user)
+    numbers = history_service.visible_numbers(lesson, user)
     newest = lesson.revision_number
-    old_no = request.args.get("from", max(1, newest - 1), type=int)
     new_no = request.args.get("to", newest, type=int)
-    old = lessons.get_revision(lesson, old_no)
-    new_rev = lessons.get_revision(lesson, new_no)
+    earlier = [n for n in numbers if n < new_no]
+    old_no = request.args.get("from", earlier[-1] if earlier else new_no, type=int)
+    old = history_service.get(lesson, old_no, user)
+    new_rev = history_service.get(lesson, new_no, user)
     rows = diff.diff_texts(lessons.file_text(old), lessons.file_text(new_rev))
     return render_template(
         "lessons/diff.html",
@@ -312,7 +338,7 @@ def compare(slug: str) -> str:
         new=new_rev,
         rows=rows,
         changed=diff.has_changes(rows),
-        numbers=range(1, newest + 1),
+        numbers=numbers,
     )
 
 
@@ -327,6 +353,10 @@ def revert(slug: str, number: int) -> Any:
     base = _base_revision(form)
     try:
         result = lessons.revert(slug, number, base, viewer())
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            flash(error.message, "error")
+        return redirect(url_for("lessons.history", slug=slug))
     except EditConflict:
         flash(
             gettext("Someone has changed the lesson in the meantime; look at the history again."),
@@ -345,3 +375,41 @@ def revert(slug: str, number: int) -> Any:
     else:
         flash(gettext("That revision is the same as the current one; nothing was changed."), "info")
     return redirect(url_for("lessons.view", slug=slug))
+
+
+@bp.post("/<slug>/revisions/<int:number>/redact")
+def redact(slug: str, number: int) -> Any:
+    """A curator replaces the texts of an older revision (with a reason, audited)."""
+    user = viewer()
+    if user is None:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    form = RedactForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        history_service.redact(slug, number, user, form.reason.data or "")
+    except (ValidationFailed, PersonalDataFound) as exc:
+        db.session.rollback()
+        lesson = lessons.get(slug, user)
+        revision = history_service.get(lesson, number, user)
+        messages = exc.errors if isinstance(exc, ValidationFailed) else []
+        for error in messages:
+            flash(error.message, "error")
+        if isinstance(exc, PersonalDataFound):
+            flash(gettext("Not saved: %(reason)s", reason=exc.message), "error")
+        return render_template(  # the form again, with what was typed
+            "lessons/view.html",
+            lesson=lesson,
+            revision=revision,
+            fm=revision.front_matter,
+            rendered=lessons.rendered(revision),
+            backlinks=[],
+            can_edit=False,
+            old_revision=True,
+            as_markup=rendering.as_markup,
+            sees_all=True,
+            redact_form=form,
+        ), 422
+    db.session.commit()  # the redaction and its audit event together
+    flash(gettext("Revision %(number)s has been redacted.", number=number), "success")
+    return redirect(url_for("lessons.history", slug=slug))
