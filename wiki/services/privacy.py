@@ -201,8 +201,10 @@ def _slavic_names(text: str) -> Iterable[tuple[str, int, int]]:
         if pair is None:
             continue
         first, last = pair["first"], pair["last"]
-        if first[0].isupper() and last[0].isupper() and not _is_org_word(first):
-            yield "name", pair.start(), ending.end()
+        if not (first[0].isupper() and last[0].isupper()) or _is_org_word(first):
+            continue
+        if first.rstrip(".").casefold() in _TITLES or not _engine().ordinary_word(first):
+            yield "name", pair.start(), ending.end()  # not "Radio Polski", "Sklep Polski"
 
 
 # "de familie Amrani", "fam. Van Dijk": a family named by its surname, known to deduce or not.
