@@ -98,6 +98,7 @@ def test_postcode_with_house_number_is_an_address(text: str, address: str) -> No
         "Postbus 90155, 5000 LH Tilburg",
         "De route is 1000 KM lang en kost 2024 EU-subsidie.",
         "In postcodegebied 5011 wonen veel jonge gezinnen.",
+        "Sinds 2015 WW en bijstand onder één loket.",
     ],
 )
 def test_po_boxes_and_units_are_not_addresses(text: str) -> None:
@@ -187,6 +188,7 @@ def test_api_refuses_a_name_in_the_tags(client: Any, make_user: Any) -> None:
         ("Het gratis nummer 0800 8051 is dag en nacht bereikbaar.", []),
         ("IBAN NL 44 RABO 0123 4567 89 voor leefgeld.", [("iban", "NL 44 RABO 0123 4567 89")]),
         ("Kasia Lewandowska had twee banen.", [("name", "Kasia Lewandowska")]),
+        ("Ze luisterde elke ochtend naar Radio Polski.", []),
         ("Bij de familie Amrani thuis.", [("name", "familie Amrani")]),
         ("De Burgemeester Smitsstraat krijgt een speeltuin.", []),
         ("Het Verwey-Jonker Instituut deed onderzoek.", []),

@@ -2,14 +2,19 @@
 
 Two kinds of detection, combined into one list of findings per scanned field:
 
-- exact checks, cheap and always on: BSN (eleven-test), IBAN (mod-97), e-mail addresses,
-  valid Dutch phone numbers and dates next to a birth keyword;
+- exact checks, cheap and always on (`privacy_patterns`): BSN (eleven-test, any grouping),
+  IBAN (mod-97), e-mail addresses, Dutch phone numbers of people, dates of birth and
+  postcodes with a house number; plus two name shapes deduce does not know: Slavic
+  surnames after a capitalised word and "familie <Surname>";
 - person names and street addresses with a house number, found by the `deduce` library
   (Dutch de-identification). Deduce is built for medical notes and flags many things a
   lesson legitimately mentions (teams, municipalities, "Steunpunt Mantelzorg Zwolle"), so
   its person annotations are filtered: a name must have an *anchor* (a title, an initial, or
   a known first name or surname that is not part of a place or institution name) and must
-  not be, or follow, an organisation word. Plain place names are never findings.
+  not be, or follow, an organisation word. Plain place names are never findings, nor are
+  provinces, regions and organisations on the allowlist (wiki/data/privacy-allowlist.txt).
+  Tags arrive in lower case; tags of two words or more are capitalised before deduce reads
+  them (`_as_written`), so "jan de vries" is a name and "armoede" stays a topic.
 
 Deduce is heavy: its lookup tries are a 77 MB pickle that unpickles into about 1.1 GB and
 takes a couple of seconds to load (the first load after an install builds the pickle, which
@@ -196,8 +201,10 @@ def _slavic_names(text: str) -> Iterable[tuple[str, int, int]]:
         if pair is None:
             continue
         first, last = pair["first"], pair["last"]
-        if first[0].isupper() and last[0].isupper() and not _is_org_word(first):
-            yield "name", pair.start(), ending.end()
+        if not (first[0].isupper() and last[0].isupper()) or _is_org_word(first):
+            continue
+        if first.rstrip(".").casefold() in _TITLES or not _engine().ordinary_word(first):
+            yield "name", pair.start(), ending.end()  # not "Radio Polski", "Sklep Polski"
 
 
 # "de familie Amrani", "fam. Van Dijk": a family named by its surname, known to deduce or not.

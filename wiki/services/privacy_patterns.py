@@ -245,17 +245,28 @@ _POSTCODE_WORD = re.compile(
 # An organisation's P.O. box ("Postbus 90155, 5000 LH Tilburg") is nobody's home.
 _AFTER_PO_BOX = re.compile(r"\bpostbus[ \t]+\d+[ \t]*,?[ \t]*$", re.IGNORECASE)
 _NOT_POSTCODE_LETTERS = frozenset(
-    "KM CM MM KG MG MB GB KB TB KW MW GW HA EU NL BV NV AM PM UK US VS CO PK".split()
+    """
+    KM CM MM KG MG MB GB KB TB KW MW GW HA EU NL BV NV AM PM UK US VS CO PK
+    WW ZW OV ID AI IT HR PR CV TV VO PO BO SO MO HO WO
+    """.split()
+)
+# A year in running text is followed by a capitalised abbreviation more often than a
+# postcode in the 1900-2099 range is written after these words: "sinds 2015 WW en bijstand".
+_YEAR_BEFORE = re.compile(
+    r"\b(?:in|sinds|tot|van|en|per|vanaf|t/m|jaar|eind|begin|medio|voorjaar|najaar)[ \t]+$",
+    re.IGNORECASE,
 )
 
 
 def postcodes(text: str) -> Iterable[Span]:
     """Postcodes (with the house number when one follows): together a home address."""
     for match in _POSTCODE.finditer(text):
-        if match.group("letters") not in _NOT_POSTCODE_LETTERS and not _AFTER_PO_BOX.search(
-            text, max(0, match.start() - 30), match.start()
+        before = text[max(0, match.start() - 30) : match.start()]
+        if (
+            match.group("letters") not in _NOT_POSTCODE_LETTERS
+            and not _AFTER_PO_BOX.search(before)
+            and not (match.group()[:2] in ("19", "20") and _YEAR_BEFORE.search(before))
         ):
             yield "address", match.start(), match.end()
-    for match in _POSTCODE_WORD.finditer(text):
-        if match.group("code")[-2:].upper() not in _NOT_POSTCODE_LETTERS:
-            yield "address", match.start("code"), match.end()
+    for match in _POSTCODE_WORD.finditer(text):  # after the word, "2511 CV" is a postcode
+        yield "address", match.start("code"), match.end()
