@@ -135,7 +135,10 @@ def test_import_rejects_a_published_file_with_findings_naming_them(
     result = runner.invoke(args=["import-content", str(tmp_path)])
     assert result.exit_code == 1
     assert "created 2, updated 0, unchanged 0, rejected 1" in result.output
-    assert f"lek.md: body: mogelijk persoonsgegevens: BSN '{BSN}'" in result.output
+    assert (
+        f"lek.md: in Tekst: mogelijk persoonsgegevens: '{BSN}' lijkt een burgerservicenummer (BSN)"
+        in result.output
+    )
 
 
 def test_comments_and_confirmations_with_personal_data_are_refused(

@@ -384,7 +384,7 @@ def check_privacy(
         overridden = {(kind, text) for kind, text in rows}
         findings = [f for f in findings if (f.kind, f.text) not in overridden]
     if findings and data.status == "published":
-        raise PersonalDataFound(findings)
+        raise PersonalDataFound(findings, text_fields(data))
     return findings
 
 
