@@ -108,7 +108,7 @@ def test_web_form_refuses_publishing_and_names_the_finding(client: Any, make_use
         "/lessons/new", data=form_data(body=CLEAN + LEAK, status="draft"), follow_redirects=True
     )
     assert saved.status_code == 200
-    assert "Mogelijk persoonsgegeven in body" in saved.get_data(as_text=True)
+    assert "Mogelijk persoonsgegevens in Tekst, regel 4" in saved.get_data(as_text=True)
 
 
 def test_municipality_and_organisation_names_are_not_findings(client: Any, make_user: Any) -> None:
