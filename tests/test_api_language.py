@@ -27,4 +27,6 @@ def test_a_validation_error_is_english_with_accept_language_en(client: Any, make
     assert dutch["fields"]["year"] == "'vorig jaar' is geen jaartal"
     assert english["fields"]["owner"] == "required field is missing"
     assert dutch["fields"]["owner"] == "verplicht veld ontbreekt"
-    assert dutch["message"] == "owner: verplicht veld ontbreekt; year: 'vorig jaar' is geen jaartal"
+    assert dutch["message"] == (
+        "Eigenaar: verplicht veld ontbreekt; Jaar van de ervaring: 'vorig jaar' is geen jaartal"
+    )

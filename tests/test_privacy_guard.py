@@ -108,7 +108,7 @@ def test_web_form_refuses_publishing_and_names_the_finding(client: Any, make_use
         "/lessons/new", data=form_data(body=CLEAN + LEAK, status="draft"), follow_redirects=True
     )
     assert saved.status_code == 200
-    assert "Mogelijk persoonsgegeven in body" in saved.get_data(as_text=True)
+    assert "Mogelijk persoonsgegevens in Tekst, regel 4" in saved.get_data(as_text=True)
 
 
 def test_municipality_and_organisation_names_are_not_findings(client: Any, make_user: Any) -> None:
@@ -135,7 +135,10 @@ def test_import_rejects_a_published_file_with_findings_naming_them(
     result = runner.invoke(args=["import-content", str(tmp_path)])
     assert result.exit_code == 1
     assert "created 2, updated 0, unchanged 0, rejected 1" in result.output
-    assert f"lek.md: body: mogelijk persoonsgegevens: BSN '{BSN}'" in result.output
+    assert (
+        f"lek.md: in Tekst: mogelijk persoonsgegevens: '{BSN}' lijkt een burgerservicenummer (BSN)"
+        in result.output
+    )
 
 
 def test_comments_and_confirmations_with_personal_data_are_refused(

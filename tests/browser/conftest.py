@@ -14,6 +14,7 @@ LEERWIKI_REQUIRE_BROWSER=1 (as in CI): then they fail. LEERWIKI_SKIP_BROWSER=1 s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from .support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     browser_unavailable,
+    expect,
     table_header,
 )
 
@@ -62,6 +64,55 @@ def wiki(
     server = start_wiki(tmp_path_factory, databases, browser)
     yield server
     stop_wiki(server, databases)
+
+
+EDITED_LESSON = "schuldhulp-aan-de-keukentafel"  # Tilburg: author A gives it a second revision
+
+
+@pytest.fixture(scope="session")
+def edited_lesson(wiki: Wiki) -> str:
+    """A sample lesson with two revisions (for history and diff), edited through the form.
+
+    Session-wide: the axe and layout tests both show its history, which must hold exactly
+    these two revisions.
+    """
+    context = wiki.context("author-a")
+    try:
+        page = context.new_page()
+        page.goto(f"/lessons/{EDITED_LESSON}/edit")
+        body = page.locator("#body")
+        body.fill(body.input_value().replace("Aanleiding", "Aanleiding en probleem", 1))
+        page.locator("#comment").fill("kop verduidelijkt")
+        page.locator("button[name=save]").click()
+        expect(page).to_have_url(re.compile(rf"/lessons/{EDITED_LESSON}$"))
+        expect(page.locator(".markdown h2").first).to_have_text("Aanleiding en probleem")
+    finally:
+        context.close()
+    return EDITED_LESSON
+
+
+@pytest.fixture(scope="session")
+def collection(wiki: Wiki) -> str:
+    """A curator's collection of three sample lessons; its address."""
+    context = wiki.context("curator")
+    try:
+        page = context.new_page()
+        page.goto("/collections/new")
+        page.locator("#title").fill("Schulden vroeg in beeld")
+        page.locator("#introduction").fill(
+            "Lessen over **vroegsignalering** van schulden, uit verschillende gemeenten."
+        )
+        page.locator("#lessons").fill(
+            "schuldhulp-aan-de-keukentafel\n"
+            "vroegsignalering-betalingsachterstanden-huurders\n"
+            "jongeren-met-schulden-saneringsfonds\n"
+        )
+        page.locator("main button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/collections/[a-z0-9-]+$"))
+        address = page.url.removeprefix(wiki.base)
+    finally:
+        context.close()
+    return address
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .server import Wiki
 from .support import expect, run_axe
 
 if TYPE_CHECKING:
@@ -22,50 +21,7 @@ if TYPE_CHECKING:
 
     NewContext = Callable[..., BrowserContext]
 
-EDITED_LESSON = "schuldhulp-aan-de-keukentafel"  # Tilburg: author A gives it a second revision
 MERGE_LESSON = "wijkdashboard-sociaal-domein"  # the curator runs into a conflict on it
-
-
-@pytest.fixture(scope="module")
-def edited_lesson(wiki: Wiki) -> str:
-    """A sample lesson with two revisions (for history and diff), edited through the form."""
-    context = wiki.context("author-a")
-    try:
-        page = context.new_page()
-        page.goto(f"/lessons/{EDITED_LESSON}/edit")
-        body = page.locator("#body")
-        body.fill(body.input_value().replace("Aanleiding", "Aanleiding en probleem", 1))
-        page.locator("#comment").fill("kop verduidelijkt")
-        page.locator("button[name=save]").click()
-        expect(page).to_have_url(re.compile(rf"/lessons/{EDITED_LESSON}$"))
-        expect(page.locator(".markdown h2").first).to_have_text("Aanleiding en probleem")
-    finally:
-        context.close()
-    return EDITED_LESSON
-
-
-@pytest.fixture(scope="module")
-def collection(wiki: Wiki) -> str:
-    """A curator's collection of three sample lessons; its address."""
-    context = wiki.context("curator")
-    try:
-        page = context.new_page()
-        page.goto("/collections/new")
-        page.locator("#title").fill("Schulden vroeg in beeld")
-        page.locator("#introduction").fill(
-            "Lessen over **vroegsignalering** van schulden, uit verschillende gemeenten."
-        )
-        page.locator("#lessons").fill(
-            "schuldhulp-aan-de-keukentafel\n"
-            "vroegsignalering-betalingsachterstanden-huurders\n"
-            "jongeren-met-schulden-saneringsfonds\n"
-        )
-        page.locator("main button[type=submit]").click()
-        expect(page).to_have_url(re.compile(r"/collections/[a-z0-9-]+$"))
-        address = page.url.removeprefix(wiki.base)
-    finally:
-        context.close()
-    return address
 
 
 def settle(page: Page) -> None:

@@ -212,7 +212,7 @@ def _schemas() -> dict[str, Any]:
                             "type": "string",
                             "minLength": 1,
                             "description": "For people: Dutch, or English with "
-                            "`Accept-Language: en`",
+                            "`Accept-Language: en`; names fields by their form labels",
                         },
                         "fields": {
                             "type": "object",
@@ -246,6 +246,11 @@ def _schemas() -> dict[str, Any]:
             start={"type": "integer", "minimum": 0},
             end={"type": "integer", "minimum": 0},
             field={"type": "string", "description": "The field it was found in"},
+            message={
+                "type": "string",
+                "description": "In a refusal: for people, naming the field's form label and "
+                "line (\"in Tekst, regel 3: '…' lijkt een persoonsnaam\")",
+            },
         ),
         "Lesson": {
             "type": "object",

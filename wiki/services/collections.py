@@ -7,6 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from wiki import labels
 from wiki.extensions import db
 from wiki.models import Collection, CollectionItem, Lesson, User, utcnow
 from wiki.services import audit, lessons, permissions, privacy
@@ -73,10 +74,12 @@ def _checked(
         else:
             found.append(lesson)
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, labels.COLLECTION)
     findings = privacy.scan_fields({"title": title, "introduction": introduction})
     if findings:
-        raise PersonalDataFound(findings)
+        raise PersonalDataFound(
+            findings, {"title": title, "introduction": introduction}, labels.COLLECTION
+        )
     return title, introduction, found
 
 
@@ -88,7 +91,8 @@ def create(
     slug = slugify(title)
     if not slug or slug in RESERVED_SLUGS:
         raise ValidationFailed(
-            [FieldError("title", gettext("choose a title with letters or digits"))]
+            [FieldError("title", gettext("choose a title with letters or digits"))],
+            labels.COLLECTION,
         )
     collection = Collection(slug=slug, title=title, introduction=introduction, curator_id=user.id)
     collection.items = [CollectionItem(lesson=lesson, position=n) for n, lesson in enumerate(found)]

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from wiki import labels
 from wiki.extensions import db
 from wiki.models import Confirmation, Lesson, LessonChange, User
 from wiki.services import audit, indexing, lessons, permissions, privacy
@@ -51,10 +52,10 @@ def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
     elif len(note) > MAX_NOTE:
         errors.append(FieldError("note", gettext("at most %(max)s characters", max=MAX_NOTE)))
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, labels.CONFIRMATION)
     findings = privacy.scan(note, field="note")
     if findings:
-        raise PersonalDataFound(findings)
+        raise PersonalDataFound(findings, {"note": note}, labels.CONFIRMATION)
     confirmation = Confirmation(
         lesson_id=lesson.id,
         user_id=user.id,

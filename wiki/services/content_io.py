@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from wiki import lessonfile
 from wiki.extensions import db
+from wiki.labels import label
 from wiki.models import Lesson, Revision
-from wiki.services import indexing, lessons, privacy, privacy_pool
+from wiki.services import finding_text, indexing, lessons, privacy, privacy_pool
 from wiki.services.errors import PersonalDataFound, ValidationFailed
 from wiki.services.validation import LessonInput, validate
 
@@ -27,11 +28,17 @@ class Rejection:
     """A file that was not imported, and why (field and message)."""
 
     path: str
-    field: str
+    field: str  # the front-matter key (body: the Markdown text)
     message: str
+    place: str = ""  # where in the file, in words, if more precise than the field
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}"
+        """'a.md: Titel (title): verplicht veld ontbreekt': the form's label and the file's key."""
+        where = self.place
+        if not where:
+            shown = label(self.field)
+            where = shown if shown == self.field else f"{shown} ({self.field})"
+        return f"{self.path}: {where}: {self.message}"
 
 
 @dataclass
@@ -170,13 +177,13 @@ def _apply_all(
         try:
             outcome = _apply(candidate, dry_run)
         except PersonalDataFound as exc:
+            texts = lessons.text_fields(candidate.data)
             report.rejected.extend(
                 Rejection(
                     candidate.shown,
                     f.field,
-                    gettext(
-                        "possible personal data: %(kind)s '%(text)s'", kind=f.label, text=f.text
-                    ),
+                    gettext("possible personal data: %(what)s", what=finding_text.what(f)),
+                    finding_text.place(f, texts, None),
                 )
                 for f in exc.findings
             )

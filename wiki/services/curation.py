@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import gettext
 from sqlalchemy import and_, exists, func, or_, select
 
+from wiki import labels
 from wiki.extensions import db
 from wiki.models import (
     Comment,
@@ -34,22 +35,26 @@ from wiki.vocabulary import STATUSES, TYPES
 MAX_NOTE = 2000
 
 
-def _required_text(name: str, value: str | None, missing: str, too_long: str) -> str:
-    """The stripped text, or ValidationFailed with `missing` or `too_long` (whole sentences)."""
+def _required_text(
+    name: str, value: str | None, missing: str, too_long: str, form: labels.Labels
+) -> str:
+    """The stripped text, or ValidationFailed with `missing` or `too_long` (whole sentences);
+    `form` holds the labels of the form the field is on."""
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed([FieldError(name, missing)])
+        raise ValidationFailed([FieldError(name, missing)], form)
     if len(text) > MAX_NOTE:
-        raise ValidationFailed([FieldError(name, too_long)])
+        raise ValidationFailed([FieldError(name, too_long)], form)
     return text
 
 
-def _required_reason(reason: str | None) -> str:
+def _required_reason(reason: str | None, form: labels.Labels) -> str:
     return _required_text(
         "reason",
         reason,
         gettext("A reason is required"),
         gettext("A reason is too long (at most %(max)s characters)", max=MAX_NOTE),
+        form,
     )
 
 
@@ -76,11 +81,13 @@ def return_to_author(slug: str, base_revision: int, curator: User, note: str) ->
         note,
         gettext("A note for the author is required"),
         gettext("A note for the author is too long (at most %(max)s characters)", max=MAX_NOTE),
+        labels.REVIEW,
     )
     lesson = lessons.get(slug, curator)
     if lesson.status != "in-review":
         raise ValidationFailed(
-            [FieldError("status", gettext("only lessons in review can be returned"))]
+            [FieldError("status", gettext("only lessons in review can be returned"))],
+            labels.REVIEW,
         )
     lessons.refuse_personal_data({"note": note}, lesson)  # the author and history show it
     comment = gettext("Returned to the author: %(note)s", note=note[:300])
@@ -140,15 +147,17 @@ def reclassify(
     permissions.require_curator(curator, permissions.RECLASSIFY_LESSONS)
     if to_type not in TYPES:
         raise ValidationFailed(
-            [FieldError("type", gettext("unknown type '%(type)s'", type=to_type))]
+            [FieldError("type", gettext("unknown type '%(type)s'", type=to_type))],
+            labels.RECLASSIFY,
         )
-    reason = _required_reason(reason)
+    reason = _required_reason(reason, labels.RECLASSIFY)
     lesson = lessons.get(slug, curator)
     lessons.refuse_personal_data({"reason": reason}, lesson)  # printed on the lesson page
     type_label = str(TYPES[to_type]).lower()
     if lesson.type == to_type:
         raise ValidationFailed(
-            [FieldError("type", gettext("the lesson is already %(type)s", type=type_label))]
+            [FieldError("type", gettext("the lesson is already %(type)s", type=type_label))],
+            labels.RECLASSIFY,
         )
     current = lessons.current_revision(lesson)
     front_matter = dict(current.front_matter)
@@ -183,12 +192,15 @@ def override_privacy(slug: str, curator: User, kind: str, text: str, reason: str
     permissions.require_curator(curator, permissions.OVERRIDE_PRIVACY)
     if kind not in privacy.KINDS:
         raise ValidationFailed(
-            [FieldError("kind", gettext("unknown kind of finding '%(kind)s'", kind=kind))]
+            [FieldError("kind", gettext("unknown kind of finding '%(kind)s'", kind=kind))],
+            labels.OVERRIDE,
         )
-    reason = _required_reason(reason)
+    reason = _required_reason(reason, labels.OVERRIDE)
     text = (text or "").strip()[:300]
     if not text:
-        raise ValidationFailed([FieldError("text", gettext("the text of the finding is missing"))])
+        raise ValidationFailed(
+            [FieldError("text", gettext("the text of the finding is missing"))], labels.OVERRIDE
+        )
     lesson = lessons.get(slug, curator)
     exists = db.session.execute(
         select(PrivacyOverride.id).where(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext
+
+from wiki.labels import Labels, label
+from wiki.services.finding_text import describe
 
 
 class DomainError(Exception):
@@ -31,14 +35,24 @@ class FieldError:
 
 
 class ValidationFailed(DomainError):
-    """The input is not a valid lesson; lists every problem found, per field."""
+    """The input is not valid; lists every problem found, per field.
+
+    `labels` are the labels of the form the fields belong to (wiki.labels; the lesson form's
+    by default): the message names each field as that form shows it, `fields` in the API
+    keeps the internal names.
+    """
 
     status = 422
     code = "invalid"
 
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+    def __init__(self, errors: list[FieldError], labels: Labels | None = None) -> None:
+        self.labels = labels
+        super().__init__("; ".join(f"{self.label(e.field)}: {e.message}" for e in errors))
         self.errors = errors
+
+    def label(self, name: str) -> str:
+        """The label of field `name` in the current language."""
+        return label(name, self.labels)
 
     def details(self) -> dict[str, Any]:
         return {"fields": {e.field: e.message for e in self.errors}}
@@ -105,24 +119,30 @@ class PersonalDataFound(DomainError):
     status = 422
     code = "personal-data"
 
-    def __init__(self, findings: list[Any]) -> None:
-        shown = "; ".join(
-            gettext(
-                "%(kind)s '%(text)s' (%(field)s, position %(start)s)",
-                kind=f.label,
-                text=f.text,
-                field=f.field,
-                start=f.start,
-            )
-            for f in findings
-        )
+    def __init__(
+        self,
+        findings: list[Any],
+        texts: Mapping[str, Any] | None = None,
+        labels: Labels | None = None,
+    ) -> None:
+        """`texts`: the scanned text per field (to name the line); `labels`: as ValidationFailed."""
+        self.descriptions = [describe(f, texts, labels) for f in findings]
         super().__init__(
-            gettext("the text may contain personal data: %(findings)s", findings=shown)
+            gettext(
+                "the text may contain personal data: %(findings)s",
+                findings="; ".join(self.descriptions),
+            )
         )
         self.findings = findings
 
     def details(self) -> dict[str, Any]:
-        return {"findings": [f.as_dict() for f in self.findings]}
+        """Each finding as privacy.Finding.as_dict has it, plus `message` for people."""
+        return {
+            "findings": [
+                {**f.as_dict(), "message": text}
+                for f, text in zip(self.findings, self.descriptions, strict=True)
+            ]
+        }
 
 
 class AlreadyRecorded(DomainError):

@@ -407,7 +407,7 @@ def check_privacy(
         findings = privacy.scan_fields(text_fields(data))
     findings = without_overrides(findings, lesson)
     if findings and data.status == "published":
-        raise PersonalDataFound(findings)
+        raise PersonalDataFound(findings, text_fields(data))
     return findings
 
 

@@ -38,23 +38,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from flask_babel import LazyString, lazy_gettext
-
 from wiki.services import privacy_patterns as patterns
+from wiki.services.finding_text import KIND_LABELS, kind_label
 from wiki.services.municipalities import name_key, read_data_file
 
 ALLOWLIST_FILE = "privacy-allowlist.txt"
 
-# The kinds of finding and their labels (lazy: text in the language of the request).
-KINDS: dict[str, LazyString] = {
-    "name": lazy_gettext("personal name"),
-    "bsn": lazy_gettext("BSN"),
-    "email": lazy_gettext("e-mail address"),
-    "phone": lazy_gettext("phone number"),
-    "iban": lazy_gettext("IBAN"),
-    "address": lazy_gettext("address"),
-    "birthdate": lazy_gettext("date of birth"),
-}
+# The kinds of finding and their names: the wording lives in finding_text.
+KINDS = KIND_LABELS
 
 # When two findings overlap the more specific one wins: a phone-number or name match inside
 # an IBAN or an e-mail address is the same piece of data, reported once.
@@ -84,7 +75,7 @@ class Finding:
     @property
     def label(self) -> str:
         """The name of the kind in the current language, for messages in the interface."""
-        return str(KINDS.get(self.kind, self.kind))
+        return kind_label(self.kind)
 
 
 def scan(text: str, field: str = "body") -> list[Finding]:

@@ -10,10 +10,12 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from wiki import labels
 from wiki.extensions import csrf, db, login_manager
 from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from wiki.models import User
 from wiki.services.errors import DomainError
+from wiki.services.finding_text import KIND_LABELS
 from wiki.vocabulary import (
     CONFIRMATION_RESULTS,
     DOMAINS,
@@ -68,6 +70,9 @@ def register_web(app: Flask) -> None:
         viewer=viewer,
         LANGUAGES=LANGUAGES,
         current_language=current_language,
+        field_label=labels.label,
+        COLLECTION_LABELS=labels.COLLECTION,
+        KIND_LABELS=KIND_LABELS,
     )
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["datetime"] = _datetime

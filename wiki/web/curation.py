@@ -100,7 +100,7 @@ def _login_first() -> WerkzeugResponse | None:
 def _flash_error(error: DomainError) -> None:
     if isinstance(error, ValidationFailed):
         for e in error.errors:
-            flash(f"{e.field}: {e.message}", "error")
+            flash(f"{error.label(e.field)}: {e.message}", "error")
     elif isinstance(error, PersonalDataFound):
         flash(gettext("Not saved: %(reason)s", reason=error.message), "error")
     else:
@@ -277,12 +277,15 @@ def queue() -> Any:
 def audit_log() -> Any:
     if (login := _login_first()) is not None:
         return login
-    events = audit.events(
+    entries = audit.entries(
         viewer(),
         action=request.args.get("action") or None,
         target=request.args.get("target") or None,
     )
-    return render_template("curation/audit.html", events=events, args=request.args)
+    actions = sorted(((k, str(v)) for k, v in audit.ACTIONS.items()), key=lambda a: a[1])
+    return render_template(
+        "curation/audit.html", entries=entries, actions=actions, args=request.args
+    )
 
 
 # ---- collections ------------------------------------------------------------------------
@@ -353,12 +356,29 @@ def _slugs(form: CollectionForm) -> list[str]:
 
 
 def _collection_form(form: CollectionForm, collection: Any, error: DomainError | None) -> str:
+    """The form; a field's problem is shown next to that field, others above the form."""
+    field_errors: dict[str, str] = {}
     errors: list[str] = []
     if isinstance(error, ValidationFailed):
-        errors = [f"{e.field}: {e.message}" for e in error.errors]
+        for e in error.errors:
+            if e.field in field_errors:
+                field_errors[e.field] += "; " + e.message
+            else:
+                field_errors[e.field] = e.message
+    elif isinstance(error, PersonalDataFound):
+        for finding, description in zip(error.findings, error.descriptions, strict=True):
+            found = gettext("possible personal data %(finding)s", finding=description)
+            shown = field_errors.get(finding.field)
+            field_errors[finding.field] = f"{shown}; {found}" if shown else found
     elif error is not None:
         errors = [error.message]
-    return render_template("collections/form.html", form=form, collection=collection, errors=errors)
+    return render_template(
+        "collections/form.html",
+        form=form,
+        collection=collection,
+        errors=errors,
+        field_errors=field_errors,
+    )
 
 
 @bp.get("/collections/<slug>")

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from wiki import labels
 from wiki.services.validation import LessonInput
 from wiki.vocabulary import (
     CONFIRMATION_RESULTS,
@@ -51,25 +52,25 @@ def _optional(choices: Mapping[str, Any]) -> list[SelectChoice]:
 class LessonForm(FlaskForm):
     """Every front-matter field as a form field, plus the body and an edit summary."""
 
-    title = StringField(lazy_gettext("Title"))
-    slug = StringField(lazy_gettext("Slug (web address)"))
-    municipality = StringField(lazy_gettext("Municipality"))
-    type = RadioField(lazy_gettext("Lesson type"), choices=_choices(TYPES), default="generic")
-    context = TextAreaField(lazy_gettext("Context: under which local circumstances did it work?"))
-    active_elements = StringField(lazy_gettext("Effective elements (comma-separated)"))
-    themes = MultiCheckboxField(lazy_gettext("Themes"), choices=_choices(THEMES))
-    level = SelectField(lazy_gettext("Level"), choices=_optional(LEVELS))
-    domain = SelectField(lazy_gettext("Domain"), choices=_optional(DOMAINS))
-    tags = StringField(lazy_gettext("Tags (comma-separated)"))
-    owner = StringField(lazy_gettext("Owner (person or team)"))
-    organisation = StringField(lazy_gettext("Organisation"))
-    year = StringField(lazy_gettext("Year of the experience"))
-    status = SelectField(lazy_gettext("Status"), choices=_choices(STATUSES), default="published")
-    evidence = SelectField(lazy_gettext("Evidence"), choices=_optional(EVIDENCE))
-    summary = TextAreaField(lazy_gettext("Summary"))
-    target_group = StringField(lazy_gettext("Target group"))
-    body = TextAreaField(lazy_gettext("Text (Markdown)"))
-    comment = StringField(lazy_gettext("Summary of the change"))
+    title = StringField(labels.LESSON["title"])
+    slug = StringField(labels.LESSON["slug"])
+    municipality = StringField(labels.LESSON["municipality"])
+    type = RadioField(labels.LESSON["type"], choices=_choices(TYPES), default="generic")
+    context = TextAreaField(labels.LESSON["context"])
+    active_elements = StringField(labels.LESSON["active_elements"])
+    themes = MultiCheckboxField(labels.LESSON["themes"], choices=_choices(THEMES))
+    level = SelectField(labels.LESSON["level"], choices=_optional(LEVELS))
+    domain = SelectField(labels.LESSON["domain"], choices=_optional(DOMAINS))
+    tags = StringField(labels.LESSON["tags"])
+    owner = StringField(labels.LESSON["owner"])
+    organisation = StringField(labels.LESSON["organisation"])
+    year = StringField(labels.LESSON["year"])
+    status = SelectField(labels.LESSON["status"], choices=_choices(STATUSES), default="published")
+    evidence = SelectField(labels.LESSON["evidence"], choices=_optional(EVIDENCE))
+    summary = TextAreaField(labels.LESSON["summary"])
+    target_group = StringField(labels.LESSON["target_group"])
+    body = TextAreaField(labels.LESSON["body"])
+    comment = StringField(labels.LESSON["comment"])
     base_revision = HiddenField()
 
     def front_matter(self) -> dict[str, Any]:
@@ -144,29 +145,29 @@ class ReviewForm(FlaskForm):
     """A curator endorses (and so publishes) the current revision, or returns it."""
 
     base_revision = HiddenField()
-    note = TextAreaField(lazy_gettext("Note"))
+    note = TextAreaField(labels.REVIEW["note"])
 
 
 class ReclassifyForm(FlaskForm):
     base_revision = HiddenField()
-    to_type = RadioField(lazy_gettext("New type"), choices=_choices(TYPES))
-    reason = TextAreaField(lazy_gettext("Reason for the reclassification"))
-    context = TextAreaField(lazy_gettext("Context (required if context-dependent)"))
+    to_type = RadioField(labels.RECLASSIFY["to_type"], choices=_choices(TYPES))
+    reason = TextAreaField(labels.RECLASSIFY["reason"])
+    context = TextAreaField(labels.RECLASSIFY["context"])
 
 
 class ConfirmationForm(FlaskForm):
-    result = RadioField(lazy_gettext("Your experience"), choices=_choices(CONFIRMATION_RESULTS))
-    note = TextAreaField(lazy_gettext("Brief note: what was the context where you are?"))
+    result = RadioField(labels.CONFIRMATION["result"], choices=_choices(CONFIRMATION_RESULTS))
+    note = TextAreaField(labels.CONFIRMATION["note"])
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(lazy_gettext("Your comment"))
+    body = TextAreaField(labels.COMMENT["body"])
 
 
 class OverrideForm(FlaskForm):
     kind = HiddenField()
     text = HiddenField()
-    reason = StringField(lazy_gettext("Why is this not personal data?"))
+    reason = StringField(labels.OVERRIDE["reason"])
 
 
 class RedactForm(FlaskForm):
@@ -174,6 +175,6 @@ class RedactForm(FlaskForm):
 
 
 class CollectionForm(FlaskForm):
-    title = StringField(lazy_gettext("Title"))
-    introduction = TextAreaField(lazy_gettext("Introduction (Markdown)"))
-    lessons = TextAreaField(lazy_gettext("Lessons: one slug per line, in order"))
+    title = StringField(labels.COLLECTION["title"])
+    introduction = TextAreaField(labels.COLLECTION["introduction"])
+    lessons = TextAreaField(labels.COLLECTION["lessons"])

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wiki import rendering
 from wiki.extensions import db
 from wiki.services import curation as curation_service
-from wiki.services import diff, lessons, municipalities, permissions, search
+from wiki.services import diff, finding_text, lessons, municipalities, permissions, search
 from wiki.services import history as history_service
 from wiki.services.errors import (
     EditConflict,
@@ -159,11 +159,11 @@ def new() -> Any:
     except SlugTaken as exc:
         return _form_page(form, is_new=True, errors=[FieldError("slug", exc.message)]), 409
     except PersonalDataFound as exc:
-        return _form_page(form, is_new=True, findings=exc.findings), 422
+        return _form_page(form, is_new=True, findings=exc), 422
     except PermissionDenied as exc:
         return _form_page(form, is_new=True, errors=[FieldError("status", exc.message)]), 403
     flash(gettext("The lesson has been saved."), "success")
-    _flash_findings(result.findings)
+    _flash_findings(result.findings, data)
     return redirect(url_for("lessons.view", slug=result.lesson.slug))
 
 
@@ -196,12 +196,12 @@ def edit(slug: str) -> Any:
     except EditConflict as exc:
         return _merge_page(form, lesson, data, exc), 409
     except PersonalDataFound as exc:
-        return _form_page(form, lesson=lesson, findings=exc.findings), 422
+        return _form_page(form, lesson=lesson, findings=exc), 422
     except PermissionDenied as exc:
         if not permissions.can_edit(viewer(), lesson):
             raise
         return _form_page(form, lesson=lesson, errors=[FieldError("status", exc.message)]), 403
-    _flash_findings(result.findings)
+    _flash_findings(result.findings, data)
     if result.changed:
         flash(gettext("Saved as revision %(number)s.", number=result.revision.number), "success")
     else:
@@ -209,16 +209,15 @@ def edit(slug: str) -> Any:
     return redirect(url_for("lessons.view", slug=slug))
 
 
-def _flash_findings(findings: list[Any]) -> None:
-    """A draft may hold possible personal data; say what, so it is removed before publishing."""
+def _flash_findings(findings: list[Any], data: LessonInput) -> None:
+    """A draft may hold possible personal data; say what and where, so it is removed before
+    publishing."""
+    texts = lessons.text_fields(data)
     for finding in findings:
         flash(
             gettext(
-                "Possible personal data in %(field)s: %(kind)s '%(text)s'. "
-                "Remove it before you publish.",
-                field=finding.field,
-                kind=finding.label,
-                text=finding.text,
+                "Possible personal data %(finding)s. Remove it before you publish.",
+                finding=finding_text.describe(finding, texts),
             ),
             "warning",
         )
@@ -238,7 +237,7 @@ def _form_page(
     is_new: bool = False,
     errors: list[FieldError] | None = None,
     preview: str | None = None,
-    findings: list[Any] | None = None,
+    findings: PersonalDataFound | None = None,
 ) -> str:
     field_errors = {e.field: e.message for e in errors or []}
     return render_template(
@@ -247,7 +246,9 @@ def _form_page(
         lesson=lesson,
         is_new=is_new,
         field_errors=field_errors,
-        findings=findings or [],
+        findings=list(zip(findings.findings, findings.descriptions, strict=True))
+        if findings is not None
+        else [],
         preview=rendering.as_markup(preview) if preview is not None else None,
         municipality_names=_municipality_names(),
     )
