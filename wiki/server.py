@@ -28,7 +28,7 @@ from limits import parse_many
 
 from wiki.extensions import db
 from wiki.processes import exit_with_parent
-from wiki.services import following, indexing, privacy, privacy_pool
+from wiki.services import following, indexing, privacy
 
 log = logging.getLogger(__name__)
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
@@ -49,22 +49,6 @@ def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> Non
     _prepare_fork(app, processes)
     web = [lambda: _web(app, listener, threads)] * processes
     Supervisor([*web, lambda: following.Follower(app, wakeup).run()]).run()
-
-
-def place_privacy_scans(workers: int, processes: int) -> None:
-    """Decide where privacy scans run, before anything is saved.
-
-    One process: in `workers` scanner processes, so deduce (1.1 GB) stays out of the server;
-    with 0 in the server itself, deduce loading in the background (pages are served
-    meanwhile; only a save waits for it). Several processes: each scans itself, with deduce
-    loaded once before they fork (`_prepare_fork`).
-    """
-    if processes > 1:
-        return
-    if workers > 0:
-        privacy_pool.install(workers)
-    else:
-        threading.Thread(target=privacy.warm, daemon=True).start()
 
 
 def _warm_in_background() -> None:

@@ -25,6 +25,7 @@ from wiki.services.errors import (
     FieldError,
     PermissionDenied,
     PersonalDataFound,
+    ScannerNotReady,
     SlugTaken,
     ValidationFailed,
 )
@@ -143,6 +144,9 @@ def new() -> Any:
         return _form_page(form, is_new=True, findings=exc.findings), 422
     except PermissionDenied as exc:
         return _form_page(form, is_new=True, errors=[FieldError("status", exc.message)]), 403
+    except ScannerNotReady as exc:
+        flash(exc.message, "error")
+        return _form_page(form, is_new=True), exc.status, exc.headers()
     flash(gettext("The lesson has been saved."), "success")
     _flash_findings(result.findings)
     return redirect(url_for("lessons.view", slug=result.lesson.slug))
@@ -180,6 +184,9 @@ def edit(slug: str) -> Any:
         if not permissions.can_edit(viewer(), lesson):
             raise
         return _form_page(form, lesson=lesson, errors=[FieldError("status", exc.message)]), 403
+    except ScannerNotReady as exc:
+        flash(exc.message, "error")  # the form below keeps everything typed
+        return _form_page(form, lesson=lesson), exc.status, exc.headers()
     _flash_findings(result.findings)
     if result.changed:
         flash(gettext("Saved as revision %(number)s.", number=result.revision.number), "success")
