@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from conftest import CONTENT_DIR, PASSWORD, TEST_DATABASE_URL, _config, dispose_
 from flask import Flask
 
 from wiki import create_app
-from wiki.services import users
+from wiki.services import privacy_pool, users
 
 LEERWIKI = Path(sys.executable).with_name("leerwiki")
 HOOK_INPUT = "Een-lang-wachtwoord-2026!\nEen-lang-wachtwoord-2026!\n"
@@ -239,3 +240,11 @@ def test_db_upgrade_in_a_folder_that_does_not_exist(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("Fout: de database is niet te gebruiken"), done.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_before_any_work(runner: Any) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = runner.invoke(args=["serve", "--port", str(port)])
+    one_line_failure(result, "Address already in use", str(port))
+    assert privacy_pool.installed() is None  # no scanner was started for nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -73,11 +74,12 @@ def serve(host: str, port: int, threads: int, processes: int) -> None:
     """Run the production WSGI server (waitress); migrate and load content/ on first start."""
     startup.configure_log()
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
-    with friendly_errors():
+    with friendly_errors():  # a port in use, a missing database folder: one line
+        socket.create_server((host, port)).close()  # before minutes of work, not after
         startup.prepare(app, processes)
-    url = f"http://{host}:{port}/"
-    startup.log.info(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))
-    server.serve(app, host, port, threads, processes)
+        url = f"http://{host}:{port}/"
+        startup.log.info(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))
+        server.serve(app, host, port, threads, processes)
 
 
 @click.command("import-content")
