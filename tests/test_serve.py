@@ -295,6 +295,11 @@ def test_several_processes_share_the_port_the_index_and_their_end(
     (one index folder); a third follows the change sequence and indexes their saves; all end
     with their parent."""
     server = start_server("--processes", "2")
+    # An interim worker answered while the parent loaded deduce for the workers to share.
+    output = server.output()
+    steps = ["draait op", "Privacyscanner klaar", "Voorbeeldlessen geïmporteerd"]
+    positions = [output.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), output
     deadline = time.monotonic() + 10  # the first child may answer before the last is forked
     while len(children := children_of(server.process.pid)) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -76,10 +76,10 @@ def serve(host: str, port: int, threads: int, processes: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     with friendly_errors():  # a port in use, a missing database folder: one line
         socket.create_server((host, port)).close()  # before minutes of work, not after
-        startup.prepare(app, processes)
+        meanwhile = startup.prepare(app, processes)
         url = f"http://{host}:{port}/"
         startup.log.info(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))
-        server.serve(app, host, port, threads, processes)
+        server.serve(app, host, port, threads, processes, meanwhile)
 
 
 @click.command("import-content")

@@ -28,14 +28,25 @@ from limits import parse_many
 
 from wiki.extensions import db
 from wiki.processes import exit_with_parent
-from wiki.services import following, indexing, privacy
+from wiki.services import following, indexing, privacy, privacy_pool
 
 log = logging.getLogger(__name__)
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
 
 
-def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> None:
-    """Serve until stopped; `processes` > 1 forks that many workers (POSIX only)."""
+def serve(
+    app: Flask,
+    host: str,
+    port: int,
+    threads: int,
+    processes: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Serve until stopped; `processes` > 1 forks that many workers (POSIX only).
+
+    With several processes, `meanwhile` (loading deduce, which the workers then share) runs
+    in the parent while one interim worker serves pages; saves wait for the real workers.
+    """
     # The follower is the node's one index writer: it follows other nodes' changes and
     # indexes this node's saves, which wake it.
     wakeup = following.Wakeup()
@@ -46,6 +57,8 @@ def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> Non
         waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
         return
     listener = socket.create_server((host, port), backlog=1024)
+    if meanwhile is not None:
+        _serve_meanwhile(app, listener, threads, meanwhile)
     _prepare_fork(app, processes)
     web = [lambda: _web(app, listener, threads)] * processes
     Supervisor([*web, lambda: following.Follower(app, wakeup).run()]).run()
@@ -54,6 +67,38 @@ def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> Non
 def _warm_in_background() -> None:
     """Warm the search caches beside waitress: pages are served meanwhile."""
     threading.Thread(target=indexing.search_index().warm, daemon=True).start()
+
+
+def _serve_meanwhile(
+    app: Flask, listener: socket.socket, threads: int, work: Callable[[], None]
+) -> None:
+    """Run `work` here while one forked worker serves pages without a privacy scanner."""
+    _close_shared(app)
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        _child(lambda: _interim_web(app, listener, threads), parent)  # never returns
+    try:
+        work()
+    finally:
+        # SIGINT lets waitress finish the requests it is answering; the listening socket
+        # stays open, so connections arriving meanwhile wait for the workers.
+        os.kill(pid, signal.SIGINT)
+        os.waitpid(pid, 0)
+
+
+def _interim_web(app: Flask, listener: socket.socket, threads: int) -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # waitress closes on it
+    privacy_pool.install_preparing()  # never load deduce here: the parent is doing that
+    waitress.serve(app, sockets=[listener], threads=threads, ident="leerwiki")
+
+
+def _close_shared(app: Flask) -> None:
+    """Close what a forked child must not share: the index's files, database connections."""
+    indexing.search_index().close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _prepare_fork(app: Flask, processes: int) -> None:
@@ -66,10 +111,7 @@ def _prepare_fork(app: Flask, processes: int) -> None:
     # each its share of the limit, so an address gets no more attempts in all than configured.
     if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         app.config["LOGIN_RATE_LIMIT"] = per_process(app.config["LOGIN_RATE_LIMIT"], processes)
-    indexing.search_index().close()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    _close_shared(app)
     gc.collect()
     gc.freeze()
 

@@ -40,9 +40,13 @@ def configure_log() -> None:
     logger.propagate = False  # alembic's logging setup would print them a second time
 
 
-def prepare(app: Flask, processes: int) -> None:
+def prepare(app: Flask, processes: int) -> Callable[[], None] | None:
     """Migrate, repair the index, start the privacy scanner and load the sample lessons of a
-    first start (in the background with one process); logs each step. In an app context."""
+    first start (in the background with one process); logs each step. In an app context.
+
+    With several processes returns what is left (loading deduce, then the sample lessons),
+    for the parent to do while an interim worker serves (server.serve's `meanwhile`).
+    """
     started = time.perf_counter()
     log.info(gettext("Checking the database ..."))
     done = ensure_schema(upgrade=True)
@@ -64,11 +68,15 @@ def prepare(app: Flask, processes: int) -> None:
                 folder=str(content_dir),
             )
         )
+    log.info(gettext("Ready to serve in %(seconds).1f s.", seconds=time.perf_counter() - started))
     if processes > 1:
-        # Loaded before forking, so every worker shares one copy (see wiki/server.py).
-        _wait_with_progress(_loaded_in_thread(privacy.warm), started)
-        if first_start:
-            _load_samples(content_dir)
+        # Loaded before the workers fork, so they all share one copy (see wiki/server.py).
+        def rest() -> None:
+            _wait_with_progress(_loaded_in_thread(privacy.warm), started)
+            if first_start:
+                _load_samples(content_dir)
+
+        return rest
     else:
         scanner = privacy_pool.install(
             int(app.config["PRIVACY_WORKERS"]), save_wait=privacy_pool.SAVE_WAIT
@@ -79,7 +87,7 @@ def prepare(app: Flask, processes: int) -> None:
             name="first-start",
             daemon=True,
         ).start()
-    log.info(gettext("Ready to serve in %(seconds).1f s.", seconds=time.perf_counter() - started))
+    return None
 
 
 def _announce_scanner() -> None:

@@ -136,6 +136,25 @@ class InProcess:
         """Nothing to stop: deduce stays loaded for the life of the process."""
 
 
+class Preparing:
+    """No scanner in this process: another one is preparing deduce (serve --processes)."""
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Never ready here: this process ends when the scanning workers take over."""
+        return False
+
+    def scan_fields(self, fields: Fields) -> list[privacy.Finding]:
+        """Refused at once: 503 with Retry-After."""
+        raise ScannerNotReady()
+
+    def submit(self, fields: Fields) -> Future[list[privacy.Finding]]:
+        """Refused at once, like scan_fields."""
+        raise ScannerNotReady()
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
 def _ready() -> bool:
     return True
 
@@ -161,6 +180,12 @@ def install(workers: int = 1, save_wait: float | None = None) -> Scanner:
     if _installed is None:
         _installed = ScanPool(workers, save_wait) if workers > 0 else InProcess(save_wait)
     return _installed
+
+
+def install_preparing() -> None:
+    """Refuse scans in this process (a 503) while another process prepares deduce."""
+    global _installed
+    _installed = Preparing()
 
 
 def deduce_cache_present() -> bool:
