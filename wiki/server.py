@@ -2,9 +2,11 @@
 
 A Python process runs on one core at a time (the GIL), so `leerwiki serve --processes N`
 forks N workers that accept on one shared listening socket. The parent prepares everything
-once (database, sample content, index repair, deduce) and then only supervises: it runs no
-thread, since a process forked from a threaded one may inherit a held lock, so it can fork a
-replacement for a worker that dies at any time. One more child follows the database's change
+once (database, index repair, then deduce and the sample content while one interim worker
+answers pages on that socket) and then only supervises: it runs no
+thread (the one that loads deduce has ended before the workers fork), since a process forked
+from a threaded one may inherit a held lock, so it can fork a replacement for a worker that
+dies at any time. One more child follows the database's change
 sequence for the shared index folder. SIGTERM or SIGINT stops them all; a child whose parent
 is gone (kill -9) stops too, so no orphan keeps serving the port.
 """

@@ -6,8 +6,8 @@ prepared in the background while pages, search and reads are served. Saves wait 
 time for it (privacy_pool.SAVE_WAIT) and otherwise get a 503 with Retry-After; the sample
 lessons of a first start are imported as soon as it is ready (they are scanned too).
 
-With `--processes` above 1 deduce is loaded in the parent before forking (shared
-copy-on-write by the workers), so there the first start waits for it, telling its progress.
+With `--processes` above 1 deduce is loaded in the parent before the workers fork (shared
+copy-on-write by them); an interim worker serves meanwhile (wiki/server.py), refusing saves.
 """
 
 from __future__ import annotations
