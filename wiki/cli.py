@@ -113,10 +113,11 @@ def import_content(path: Path, dry_run: bool) -> None:
         report = content_io.import_folder(path, dry_run=dry_run, progress=tick)
     else:
         report = content_io.import_folder(path, dry_run=dry_run)
+    # The summary line is a fixed contract (DESIGN.md), and scripts read the rejected files
+    # and the dry-run mark in the same words: never translated.
     for rejection in report.rejected:
-        click.echo(gettext("rejected: %(rejection)s", rejection=rejection), err=True)
-    # The summary line is a fixed contract (DESIGN.md): never translated.
-    prefix = gettext("dry run:") + " " if dry_run else ""
+        click.echo(f"rejected {rejection}", err=True)
+    prefix = "dry run: " if dry_run else ""
     click.echo(prefix + report.summary())
     if report.rejected:
         sys.exit(1)
