@@ -30,6 +30,7 @@ from wiki.services import (
     setup,
     users,
 )
+from wiki.vocabulary import ROLES
 
 BULK_IMPORT = 200  # files from which scanning in worker processes pays for starting them
 
@@ -142,7 +143,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--role", required=True, help="reader, author, curator or admin.")
+@click.option("--role", required=True, help=", ".join(ROLES) + ".")  # checked by users
 @click.option("--municipality", default=None)
 @click.option("--organisation", default=None)
 @click.option("--name", default=None, help="Display name.")
