@@ -59,7 +59,7 @@ def test_restore_brings_back_every_revision(
 
     result = runner.invoke(args=["restore", str(target), "--yes"])
     assert result.exit_code == 0, result.output
-    assert "indexed 2 lessons" in result.output
+    assert "2 lessen geïndexeerd" in result.output
     db.session.remove()
     assert snapshot() == before
     assert lessons.find("eerste-les").title == "Eerste les"

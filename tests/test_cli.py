@@ -59,8 +59,7 @@ def test_users_create_without_municipality(runner: Any) -> None:
 def test_users_create_refuses_a_short_password(runner: Any) -> None:
     result = create_user(runner, "kort@example.nl", "--role", "author", password="kort")
     assert result.exit_code != 0
-    assert "password" in result.output
-    assert "10" in result.output
+    assert "Wachtwoord: minstens 10 tekens" in result.stderr
     assert users.find_by_email("kort@example.nl") is None
 
 
@@ -89,7 +88,7 @@ def test_users_create_refuses_a_duplicate_and_a_bad_email(runner: Any) -> None:
     assert users.find_by_email("dubbel@example.nl").role == "author"
     bad = create_user(runner, "geen-adres", "--role", "author")
     assert bad.exit_code != 0
-    assert "email" in bad.output
+    assert "EMAIL: 'geen-adres' is geen geldig e-mailadres" in bad.stderr
 
 
 def test_tokens_create_prints_a_working_token(runner: Any, client: Any, make_user: Any) -> None:
@@ -142,7 +141,7 @@ def test_tokens_revoke(runner: Any, client: Any, make_user: Any) -> None:
     other = users.create_token(user.email)
     result = runner.invoke(args=["tokens", "revoke", token])
     assert result.exit_code == 0, result.output
-    assert "revoked" in result.stdout
+    assert result.stdout == "Token ingetrokken.\n"
     assert users.user_for_token(token) is None
     response = client.post("/api/v1/lessons", json=lesson_fields(), headers=bearer(token))
     assert response.status_code == 401
@@ -155,11 +154,11 @@ def test_tokens_revoke(runner: Any, client: Any, make_user: Any) -> None:
     )
     again = runner.invoke(args=["tokens", "revoke", token])
     assert again.exit_code != 0
-    assert "error" in again.output
+    assert again.stderr == "Fout: onbekend of al ingetrokken token\n"
 
 
 @pytest.mark.parametrize("token", ["lw_does-not-exist", ""])
 def test_tokens_revoke_unknown_fails(runner: Any, token: str) -> None:
     result = runner.invoke(args=["tokens", "revoke", token])
     assert result.exit_code != 0
-    assert "error" in result.output
+    assert result.stderr == "Fout: onbekend of al ingetrokken token\n"

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from flask_babel import gettext
 
-from wiki import server
+from wiki import server, startup
+from wiki.cli_support import (
+    LeerwikiGroup,
+    check_location,
+    ensure_schema,
+    fail,
+    friendly_errors,
+    needs_database,
+)
 from wiki.services import (
     backup,
     content_io,
@@ -21,7 +30,6 @@ from wiki.services import (
     setup,
     users,
 )
-from wiki.services.errors import DomainError, ValidationFailed
 from wiki.vocabulary import ROLES
 
 BULK_IMPORT = 200  # files from which scanning in worker processes pays for starting them
@@ -31,7 +39,7 @@ def main() -> None:
     """Entry point of the `leerwiki` console script."""
     from wiki import create_app
 
-    cli = FlaskGroup(
+    cli = LeerwikiGroup(
         create_app=create_app,
         add_version_option=False,
         help="Leerwiki: lessen uit het sociaal domein.",
@@ -65,37 +73,25 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def serve(host: str, port: int, threads: int, processes: int) -> None:
     """Run the production WSGI server (waitress); migrate and load content/ on first start."""
-    started = time.perf_counter()
-    server.place_privacy_scans(int(current_app.config["PRIVACY_WORKERS"]), processes)
-    setup.upgrade_database()
-    content_dir = Path(current_app.config["CONTENT_DIR"])
-    report = setup.load_content_if_empty(content_dir)
-    if report is not None:
-        click.echo(
-            gettext(
-                "Sample content loaded from %(folder)s: %(summary)s",
-                folder=str(content_dir),
-                summary=report.summary(),
-            )
-        )
-        for rejection in report.rejected:
-            click.echo("  " + gettext("rejected: %(rejection)s", rejection=rejection), err=True)
-    drift = indexing.repair()
-    if not drift.clean:
-        click.echo(gettext("Search index repaired: %(summary)s", summary=drift.summary()))
-    click.echo(gettext("Ready in %(seconds).1f s.", seconds=time.perf_counter() - started))
-    url = f"http://{host}:{port}/"
-    click.echo(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))
+    startup.configure_log()
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
-    server.serve(app, host, port, threads, processes)
+    with friendly_errors():  # a port in use, a missing database folder: one line
+        socket.create_server((host, port)).close()  # before minutes of work, not after
+        meanwhile = startup.prepare(app, processes)
+        url = f"http://{host}:{port}/"
+        startup.log.info(gettext("Leerwiki is running at %(url)s  (stop: Ctrl+C)", url=url))
+        server.serve(app, host, port, threads, processes, meanwhile)
 
 
 @click.command("import-content")
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and count, but save nothing.")
 @with_appcontext
+@needs_database(upgrade=True)
 def import_content(path: Path, dry_run: bool) -> None:
     """Import lesson files (idempotent); every rejected file is listed with its reason."""
+    if not path.is_dir():
+        raise fail(_not_a_folder(path))
     files = content_io.lesson_files(path)
     if len(files) >= BULK_IMPORT:
         # Scan on every core: deduce loads in each worker (seconds), then scans in parallel.
@@ -118,6 +114,8 @@ def import_content(path: Path, dry_run: bool) -> None:
         report = content_io.import_folder(path, dry_run=dry_run, progress=tick)
     else:
         report = content_io.import_folder(path, dry_run=dry_run)
+    # The summary line is a fixed contract (DESIGN.md), and scripts read the rejected files
+    # and the dry-run mark in the same words: never translated.
     for rejection in report.rejected:
         click.echo(f"rejected {rejection}", err=True)
     prefix = "dry run: " if dry_run else ""
@@ -127,12 +125,15 @@ def import_content(path: Path, dry_run: bool) -> None:
 
 
 @click.command("export-content")
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @with_appcontext
+@needs_database(upgrade=False)
 def export_content(path: Path) -> None:
     """Write every lesson as a Markdown file with front matter."""
+    if path.exists() and not path.is_dir():
+        raise fail(_not_a_folder(path))
     count = content_io.export_folder(path)
-    click.echo(f"exported {count} lessons to {path}")
+    click.echo(gettext("Exported %(count)s lessons to %(folder)s.", count=count, folder=str(path)))
 
 
 @click.group("users")
@@ -142,11 +143,12 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", required=True, help=", ".join(ROLES) + ".")  # checked by users
 @click.option("--municipality", default=None)
 @click.option("--organisation", default=None)
 @click.option("--name", default=None, help="Display name.")
 @with_appcontext
+@needs_database(upgrade=True)
 def create_user(
     email: str, role: str, municipality: str | None, organisation: str | None, name: str | None
 ) -> None:
@@ -155,13 +157,10 @@ def create_user(
         password = click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    try:
-        user = users.create_user(email, password, role, municipality, organisation, name)
-    except ValidationFailed as exc:
-        for error in exc.errors:
-            click.echo(f"error: {error.field}: {error.message}", err=True)
-        sys.exit(1)
-    click.echo(f"created {user.role} {user.email}")
+        if not password:
+            raise fail(gettext("no password on standard input (the first line is the password)"))
+    user = users.create_user(email, password, role, municipality, organisation, name)
+    click.echo(gettext("Account created: %(email)s (%(role)s).", email=user.email, role=user.role))
 
 
 @click.group("tokens")
@@ -172,13 +171,10 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.argument("email")
 @with_appcontext
+@needs_database(upgrade=True)
 def create_token(email: str) -> None:
     """Create an API token; it is printed once, alone on the last line."""
-    try:
-        token = users.create_token(email)
-    except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(1)
+    token = users.create_token(email)
     click.echo(gettext("Keep this token safe: it will not be shown again."))
     click.echo(token)
 
@@ -186,12 +182,12 @@ def create_token(email: str) -> None:
 @tokens_group.command("revoke")
 @click.argument("token")
 @with_appcontext
+@needs_database(upgrade=True)
 def revoke_token(token: str) -> None:
     """Revoke an API token."""
     if not users.revoke_token(token):
-        click.echo("error: unknown or already revoked token", err=True)
-        sys.exit(1)
-    click.echo("revoked")
+        raise fail(gettext("unknown or already revoked token"))
+    click.echo(gettext("Token revoked."))
 
 
 @click.command("reindex")
@@ -199,8 +195,17 @@ def revoke_token(token: str) -> None:
 @with_appcontext
 def reindex(check: bool) -> None:
     """Rebuild the search index from the database, or check it for drift."""
+    with friendly_errors():
+        _reindex(check)
+
+
+def _reindex(check: bool) -> None:
+    done = ensure_schema(upgrade=not check)  # a check only reads
+    if done:
+        click.echo(done, err=True)
     if check:
         drift = indexing.check()
+        # Like the summary line below, these words are read by scripts: never translated.
         for label, slugs in (
             ("missing", drift.missing),
             ("stale", drift.stale),
@@ -216,33 +221,45 @@ def reindex(check: bool) -> None:
     started = time.perf_counter()
     with click.progressbar(length=total, label=gettext("Indexing"), file=sys.stderr) as bar:
         count = indexing.rebuild(progress=lambda n: bar.update(1))
-    click.echo(f"indexed {count} lessons in {time.perf_counter() - started:.1f} s")
+    seconds = time.perf_counter() - started
+    click.echo(
+        gettext("Indexed %(count)s lessons in %(seconds).1f s.", count=count, seconds=seconds)
+    )
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @with_appcontext
+@needs_database(upgrade=False)
 def backup_command(path: Path) -> None:
     """Copy the database to PATH while the wiki keeps running (SQLite online backup)."""
-    try:
-        size = backup.backup(path)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"backup written to {path} ({size / 1e6:.1f} MB)")
+    size = backup.backup(path)
+    click.echo(
+        gettext("Backup written to %(path)s (%(size).1f MB).", path=str(path), size=size / 1e6)
+    )
 
 
 @click.command("restore")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace the current database without asking.")
 @with_appcontext
 def restore_command(path: Path, yes: bool) -> None:
     """Replace the database with a backup (stop the server first), then rebuild the index."""
-    if not yes:
-        click.confirm(gettext("The current database will be replaced. Continue?"), abort=True)
-    try:
+    with friendly_errors():
+        check_location()
+        if not path.is_file():
+            raise fail(gettext("%(path)s is not a backup file", path=str(path)))
+        if not yes:
+            click.confirm(gettext("The current database will be replaced. Continue?"), abort=True)
         backup.restore(path)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    setup.upgrade_database()  # a backup from an older version gets the newer schema
-    count = indexing.rebuild()
-    click.echo(f"restored {path}; indexed {count} lessons")
+        setup.upgrade_database()  # a backup from an older version gets the newer schema
+        count = indexing.rebuild()
+    click.echo(
+        gettext("Restored %(path)s; indexed %(count)s lessons.", path=str(path), count=count)
+    )
+
+
+def _not_a_folder(path: Path) -> str:
+    if path.exists():
+        return str(gettext("%(path)s is a file, not a folder", path=str(path)))
+    return str(gettext("the folder %(path)s does not exist", path=str(path)))

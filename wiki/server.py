@@ -2,9 +2,11 @@
 
 A Python process runs on one core at a time (the GIL), so `leerwiki serve --processes N`
 forks N workers that accept on one shared listening socket. The parent prepares everything
-once (database, sample content, index repair, deduce) and then only supervises: it runs no
-thread, since a process forked from a threaded one may inherit a held lock, so it can fork a
-replacement for a worker that dies at any time. One more child follows the database's change
+once (database, index repair, then deduce and the sample content while one interim worker
+answers pages on that socket) and then only supervises: it runs no
+thread (the one that loads deduce has ended before the workers fork), since a process forked
+from a threaded one may inherit a held lock, so it can fork a replacement for a worker that
+dies at any time. One more child follows the database's change
 sequence for the shared index folder. SIGTERM or SIGINT stops them all; a child whose parent
 is gone (kill -9) stops too, so no orphan keeps serving the port.
 """
@@ -34,8 +36,19 @@ log = logging.getLogger(__name__)
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
 
 
-def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> None:
-    """Serve until stopped; `processes` > 1 forks that many workers (POSIX only)."""
+def serve(
+    app: Flask,
+    host: str,
+    port: int,
+    threads: int,
+    processes: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Serve until stopped; `processes` > 1 forks that many workers (POSIX only).
+
+    With several processes, `meanwhile` (loading deduce, which the workers then share) runs
+    in the parent while one interim worker serves pages; saves wait for the real workers.
+    """
     # The follower is the node's one index writer: it follows other nodes' changes and
     # indexes this node's saves, which wake it.
     wakeup = following.Wakeup()
@@ -46,30 +59,48 @@ def serve(app: Flask, host: str, port: int, threads: int, processes: int) -> Non
         waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
         return
     listener = socket.create_server((host, port), backlog=1024)
+    if meanwhile is not None:
+        _serve_meanwhile(app, listener, threads, meanwhile)
     _prepare_fork(app, processes)
     web = [lambda: _web(app, listener, threads)] * processes
     Supervisor([*web, lambda: following.Follower(app, wakeup).run()]).run()
 
 
-def place_privacy_scans(workers: int, processes: int) -> None:
-    """Decide where privacy scans run, before anything is saved.
-
-    One process: in `workers` scanner processes, so deduce (1.1 GB) stays out of the server;
-    with 0 in the server itself, deduce loading in the background (pages are served
-    meanwhile; only a save waits for it). Several processes: each scans itself, with deduce
-    loaded once before they fork (`_prepare_fork`).
-    """
-    if processes > 1:
-        return
-    if workers > 0:
-        privacy_pool.install(workers)
-    else:
-        threading.Thread(target=privacy.warm, daemon=True).start()
-
-
 def _warm_in_background() -> None:
     """Warm the search caches beside waitress: pages are served meanwhile."""
     threading.Thread(target=indexing.search_index().warm, daemon=True).start()
+
+
+def _serve_meanwhile(
+    app: Flask, listener: socket.socket, threads: int, work: Callable[[], None]
+) -> None:
+    """Run `work` here while one forked worker serves pages without a privacy scanner."""
+    _close_shared(app)
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        _child(lambda: _interim_web(app, listener, threads), parent)  # never returns
+    try:
+        work()
+    finally:
+        # SIGINT lets waitress finish the requests it is answering; the listening socket
+        # stays open, so connections arriving meanwhile wait for the workers.
+        os.kill(pid, signal.SIGINT)
+        os.waitpid(pid, 0)
+
+
+def _interim_web(app: Flask, listener: socket.socket, threads: int) -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # waitress closes on it
+    privacy_pool.install_preparing()  # never load deduce here: the parent is doing that
+    waitress.serve(app, sockets=[listener], threads=threads, ident="leerwiki")
+
+
+def _close_shared(app: Flask) -> None:
+    """Close what a forked child must not share: the index's files, database connections."""
+    indexing.search_index().close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _prepare_fork(app: Flask, processes: int) -> None:
@@ -82,10 +113,7 @@ def _prepare_fork(app: Flask, processes: int) -> None:
     # each its share of the limit, so an address gets no more attempts in all than configured.
     if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         app.config["LOGIN_RATE_LIMIT"] = per_process(app.config["LOGIN_RATE_LIMIT"], processes)
-    indexing.search_index().close()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    _close_shared(app)
     gc.collect()
     gc.freeze()
 

@@ -25,6 +25,10 @@ class DomainError(Exception):
     def details(self) -> dict[str, Any]:
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP headers for the answer (Retry-After for a 503)."""
+        return {}
+
 
 @dataclass
 class FieldError:
@@ -150,3 +154,22 @@ class AlreadyRecorded(DomainError):
 
     status = 409
     code = "already-recorded"
+
+
+class ScannerNotReady(DomainError):
+    """The privacy scanner is still being prepared (once after an install): try again soon."""
+
+    status = 503
+    code = "scanner-not-ready"
+    retry_after = 30  # seconds
+
+    def __init__(self) -> None:
+        super().__init__(
+            gettext(
+                "The privacy scanner is still being prepared (once after installation, about "
+                "2 minutes). Nothing has been saved yet: try again in half a minute."
+            )
+        )
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

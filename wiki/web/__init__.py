@@ -89,7 +89,8 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
-        return _error_response(error.status, error.code, error.message, error.details())
+        body, status = _error_response(error.status, error.code, error.message, error.details())
+        return body, status, error.headers()
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:

@@ -27,6 +27,7 @@ from wiki.services.errors import (
     FieldError,
     PermissionDenied,
     PersonalDataFound,
+    ScannerNotReady,
     SlugTaken,
     ValidationFailed,
 )
@@ -162,6 +163,9 @@ def new() -> Any:
         return _form_page(form, is_new=True, findings=exc), 422
     except PermissionDenied as exc:
         return _form_page(form, is_new=True, errors=[FieldError("status", exc.message)]), 403
+    except ScannerNotReady as exc:
+        flash(exc.message, "error")
+        return _form_page(form, is_new=True), exc.status, exc.headers()
     flash(gettext("The lesson has been saved."), "success")
     _flash_findings(result.findings, data)
     return redirect(url_for("lessons.view", slug=result.lesson.slug))
@@ -201,6 +205,9 @@ def edit(slug: str) -> Any:
         if not permissions.can_edit(viewer(), lesson):
             raise
         return _form_page(form, lesson=lesson, errors=[FieldError("status", exc.message)]), 403
+    except ScannerNotReady as exc:
+        flash(exc.message, "error")  # the form below keeps everything typed
+        return _form_page(form, lesson=lesson), exc.status, exc.headers()
     _flash_findings(result.findings, data)
     if result.changed:
         flash(gettext("Saved as revision %(number)s.", number=result.revision.number), "success")
