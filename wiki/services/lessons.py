@@ -13,7 +13,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from wiki import rendering
+from wiki import rendering, rendering_limits
 from wiki.extensions import db
 from wiki.models import (
     Lesson,
@@ -34,6 +34,7 @@ from wiki.services.errors import (
     NotFound,
     PersonalDataFound,
     SlugTaken,
+    TooComplexText,
 )
 from wiki.services.validation import LessonInput, validate
 
@@ -154,7 +155,10 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
     """
     if revision.html_cache is not None and revision.toc_cache is not None:
         return rendering.Rendered(html=revision.html_cache, toc=json.loads(revision.toc_cache))
-    result = _render(revision.body)
+    try:
+        result = _render(revision.body)
+    except TooComplexText:  # stored before the renderer had limits: show it, unformatted
+        result = rendering.Rendered(html=rendering.plain(revision.body))
     if not store:
         return result
     # A derived cache: write it in its own statement so a failure costs nothing but speed.
@@ -168,22 +172,29 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
     return result
 
 
-def render_body(body: str) -> rendering.Rendered:
-    """Render Markdown for display now, marking wiki links whose target does not exist."""
-    result = _render(body)
+def render_body(body: str, label: str | None = None) -> rendering.Rendered:
+    """Render Markdown for display now, marking wiki links whose target does not exist.
+
+    Raises TooComplexText (naming `label`, by default the lesson's "Text") when the renderer
+    refuses the body.
+    """
+    result = _render(body, label)
     result.html = rendering.localise(result.html)
     return result
 
 
-def _render(body: str) -> rendering.Rendered:
+def _render(body: str, label: str | None = None) -> rendering.Rendered:
     """Render Markdown as cached for every visitor: no interface text (see `localise`)."""
-    targets = rendering.find_links(body)
-    existing = (
-        set(db.session.execute(select(Lesson.slug).where(Lesson.slug.in_(targets))).scalars())
-        if targets
-        else set()
-    )
-    return rendering.render(body, rendering.LinkResolver(exists=existing.__contains__))
+    try:
+        targets = rendering.find_links(body)
+        existing = (
+            set(db.session.execute(select(Lesson.slug).where(Lesson.slug.in_(targets))).scalars())
+            if targets
+            else set()
+        )
+        return rendering.render(body, rendering.LinkResolver(exists=existing.__contains__))
+    except rendering_limits.TooComplex as exc:
+        raise TooComplexText("body", label or gettext("Text"), exc) from exc
 
 
 def backlinks(lesson: Lesson, viewer: User | None) -> list[Lesson]:
