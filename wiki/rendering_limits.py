@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+MAX_LENGTH = 200_000  # plain text alone costs about 0.5 ms per 1,000 characters
 MAX_LINES = 5_000  # blank ones too: each costs a little
 MAX_TEXT_LINES = 1_000
 MAX_MARKUP = 3_000
@@ -50,6 +51,7 @@ _EMPHASIS_RUNS = re.compile(rf"\\.|[*_]+|{_PARAGRAPH_END}", re.DOTALL)
 
 
 LIMITS = (
+    "length",
     "lines",
     "text-lines",
     "markup",
@@ -75,6 +77,8 @@ class TooComplex(ValueError):
 
 def check(body: str) -> None:
     """Raise TooComplex when rendering `body` could take long; linear in its length."""
+    if len(body) > MAX_LENGTH:  # the preview gets no other length check
+        raise TooComplex("length", len(body), MAX_LENGTH)
     lines = body.count("\n") + 1
     if lines > MAX_LINES:
         raise TooComplex("lines", lines, MAX_LINES)

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext
 
 from wiki.lessonfile import normalise_body
-from wiki.rendering_limits import TooComplex, check
+from wiki.rendering_limits import MAX_LENGTH, TooComplex, check
 from wiki.services import municipalities
 from wiki.services.errors import FieldError, ValidationFailed, describe_refusal
 from wiki.vocabulary import (
@@ -28,7 +28,7 @@ from wiki.vocabulary import (
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200
 MAX_SLUG = 120
-MAX_BODY = 200_000  # rendering costs about 0.5 ms per 1,000 characters of plain text
+MAX_BODY = MAX_LENGTH  # what the renderer accepts (wiki/rendering_limits.py)
 # Paths under /lessons/ that are pages of their own, so no lesson may take them as its slug.
 RESERVED_SLUGS = frozenset({"new", "preview"})
 
