@@ -32,7 +32,7 @@ HOSTILE = {  # name: (body, the limit that refuses it)
     "unclosed tags": ("<a " * 400 + "x" * 2000, "scan"),
     "backtick runs": ("\n".join("`" * (i % 10 + 1) + "a" + "x" * 300 for i in range(300)), "scan"),
     "nested link destination": ("[a](" + "(" * 150000, "scan"),
-    "many paragraphs": ("a\n\n" * 3000, "lines"),
+    "many paragraphs": ("a\n\n" * 3000, "text-lines"),
     "longer than a lesson may be": ("woord " * 40000, "length"),
     "many text lines": ("a\n" * 1001, "text-lines"),
     "many headings": ("# kop\n" * 301, "headings"),

@@ -138,10 +138,6 @@ class AlreadyRecorded(DomainError):
 # Why the renderer refuses a text, per limit of wiki/rendering_limits.py ("nesting-0": no line).
 _REFUSALS = {
     "length": N_("%(label)s: the text is longer than %(max)s characters."),
-    "lines": N_(
-        "%(label)s: the text has %(found)s lines; at most %(max)s are allowed. "
-        "Shorten it or split it up."
-    ),
     "text-lines": N_(
         "%(label)s: the text has %(found)s lines with text; at most %(max)s are allowed. "
         "Shorten it or split it up."
