@@ -26,7 +26,8 @@
     data.append("csrf_token", token.value);
     data.append("body", body.value);
     fetch(body.getAttribute("data-preview-url"), { method: "POST", body: data, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      // 422: the server explains why it will not render this text; show that instead.
+      .then(function (r) { return r.ok || r.status === 422 ? r.text() : Promise.reject(r.status); })
       .then(function (html) { target.innerHTML = html; })
       .catch(function () { /* keep the last preview; the preview button still works */ });
   }

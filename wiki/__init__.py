@@ -81,6 +81,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     limit_login_attempts(limiter)
 
+    from wiki.web.lessons import limit_previews
+
+    limit_previews(limiter)
+
     from wiki.api import api_blueprint
 
     app.register_blueprint(api_blueprint)

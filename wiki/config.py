@@ -13,10 +13,12 @@ Security settings (all overridable in `instance/config.py` or through the enviro
   The remember-me cookie follows the same settings (`REMEMBER_COOKIE_*`).
 - `LOGIN_RATE_LIMIT` (`LEERWIKI_LOGIN_RATE_LIMIT`): failed sign-ins allowed per client address,
   in Flask-Limiter notation, e.g. "5 per minute;20 per hour".
+- `PREVIEW_RATE_LIMIT` (`LEERWIKI_PREVIEW_RATE_LIMIT`): live previews allowed per signed-in
+  user ("60 per minute"): each one renders Markdown.
 - `RATELIMIT_STORAGE_URI` (`LEERWIKI_RATELIMIT_STORAGE_URI`): where the counts live.
   "memory://" (default) counts per process; with several processes or nodes use a shared
   store such as "redis://host:6379/0" (needs the `redis` package).
-- `RATELIMIT_ENABLED`: false switches the login rate limit off.
+- `RATELIMIT_ENABLED`: false switches the login and preview rate limits off.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ ENV_KEYS = {
     "LEERWIKI_SECRET_KEY": "SECRET_KEY",
     "LEERWIKI_CONTENT_DIR": "CONTENT_DIR",
     "LEERWIKI_LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
+    "LEERWIKI_PREVIEW_RATE_LIMIT": "PREVIEW_RATE_LIMIT",
     "LEERWIKI_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "LEERWIKI_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "LEERWIKI_TRUST_PROXY": "TRUST_PROXY",
@@ -63,6 +66,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # REMEMBER_COOKIE_SECURE follows SESSION_COOKIE_SECURE unless set itself.
         "TRUST_PROXY": 0,  # number of reverse proxies whose X-Forwarded-* headers are trusted
         "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",
+        "PREVIEW_RATE_LIMIT": "60 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
         # True: authors submit lessons for review; only curators publish.

@@ -1,7 +1,10 @@
 """Markdown to safe HTML. The only place where user content becomes `Markup`.
 
 Pipeline: Markdown (with wiki links and a table of contents) -> HTML -> nh3 allowlist.
-Sanitising is not optional: every caller gets sanitised output.
+Sanitising is not optional: every caller gets sanitised output. Input that would make
+Python-Markdown slow is refused first (`rendering_limits.check`, raising `TooComplex`), and
+images only show when the wiki serves them itself: an image from another site would tell that
+site who reads the lesson, so it becomes a link with its alt text.
 
 Rendered HTML is cached per revision and shared by every visitor, so it holds no interface
 text: `localise` adds the tooltip of links to missing lessons in the visitor's language when
@@ -26,6 +29,10 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markupsafe import Markup
+
+from wiki.rendering_limits import MAX_DEPTH, TooComplex, check
+
+__all__ = ["TooComplex"]  # raised by `render`; the limits live in wiki/rendering_limits.py
 
 WIKI_LINK_RE = r"\[\[([^\]|\n]{1,200})(?:\|([^\]\n]{1,200}))?\]\]"
 _WIKI_LINK_SCAN = re.compile(WIKI_LINK_RE)
@@ -143,17 +150,29 @@ def _anchor(value: str, separator: str) -> str:
 
 
 def render(body: str, resolver: LinkResolver) -> Rendered:
-    """Render Markdown to sanitised HTML with a table of contents."""
+    """Render Markdown to sanitised HTML with a table of contents.
+
+    Raises TooComplex for a body that would take long to render (see rendering_limits).
+    """
+    check(body)
     md, links = _converter()
     md.reset()
     assert links.processor is not None  # noqa: S101 - set when the converter was built
     links.processor.resolver = resolver
-    raw = md.convert(body)
+    try:
+        raw = md.convert(body)
+    except RecursionError as exc:  # a nesting the linear check did not foresee: still a 4xx
+        raise TooComplex("nesting", MAX_DEPTH + 1, MAX_DEPTH) from exc
     toc = [
         {"level": level, "id": token["id"], "name": html.unescape(token["name"])}
         for level, token in _flatten(getattr(md, "toc_tokens", []))
     ]
-    return Rendered(html=sanitise(raw), toc=toc)
+    return Rendered(html=local_images(sanitise(raw)), toc=toc)
+
+
+def plain(body: str) -> str:
+    """The body as escaped preformatted text: how a stored body the renderer refuses shows."""
+    return f'<pre class="unrendered">{html.escape(body, quote=False)}</pre>'
 
 
 def _flatten(tokens: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
@@ -178,12 +197,53 @@ def sanitise(raw_html: str) -> str:
     )
 
 
+# An <img> and an <a> as nh3 writes them: attribute values always in double quotes.
+_TAG = re.compile(r'<(img|a)((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*/?>|</a>')
+_ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+
+
+def is_local(url: str) -> bool:
+    """Whether a (sanitised) URL is served by the wiki itself: a path, never another host."""
+    url = html.unescape(url).strip()
+    if url.startswith(("//", "/\\", "\\")):  # browsers read "/\host" as "//host"
+        return False
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) is None
+
+
+def local_images(sanitised_html: str) -> str:
+    """Images from other sites become a link with their alt text (inside a link: the text).
+
+    Idempotent, so it also cleans HTML rendered (and cached) before this rule existed.
+    """
+    if "<img" not in sanitised_html:
+        return sanitised_html
+    depth = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal depth
+        if match.group(1) != "img":
+            depth += 1 if match.group(1) == "a" else -1 if depth else 0
+            return match.group(0)
+        attributes = dict(_ATTRIBUTE.findall(match.group(2) or ""))
+        src = attributes.get("src", "")
+        if src and is_local(src):
+            return match.group(0)
+        text = html.escape(html.unescape(attributes.get("alt") or src), quote=False)
+        if depth or not src:
+            return text
+        href = html.escape(html.unescape(src), quote=True)
+        return f'<a href="{href}" rel="noopener noreferrer" class="external-image">{text}</a>'
+
+    return _TAG.sub(replace, sanitised_html)
+
+
 # A link to a missing lesson as nh3 writes it, with the title an older render may have stored.
 _MISSING_LINK = re.compile(r'(<a class="wikilink missing" href="[^"<>]*")(?: title="[^"<>]*")?')
 
 
 def localise(sanitised_html: str) -> str:
     """Give links to missing lessons their tooltip in the current language (idempotent)."""
+    sanitised_html = local_images(sanitised_html)  # for HTML cached before images were local
     if 'class="wikilink missing"' not in sanitised_html:
         return sanitised_html
     title = html.escape(gettext("This lesson does not exist yet: create it"), quote=True)

@@ -87,6 +87,15 @@ def test_write_a_lesson_with_live_preview(new_context: NewContext) -> None:
     expect(page.locator("article")).to_contain_text("GENERIEK")
 
 
+def test_live_preview_shows_why_a_text_is_refused(new_context: NewContext) -> None:
+    page = new_context("author-a").new_page()
+    page.goto("/lessons/new")
+    page.get_by_label("Tekst (Markdown)").fill("[" * 40 + "x" + "]" * 40)
+    expect(page.locator("#preview-body p.error")).to_contain_text(
+        "Tekst: op regel 1 staan 17 vierkante haken [ tegelijk open"
+    )
+
+
 def test_edit_conflict_shows_the_merge_screen_and_resolves(new_context: NewContext) -> None:
     first = new_context("author-b").new_page()
     second = new_context("author-b").new_page()

@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from wiki import labels
+from wiki import labels, rendering, rendering_limits
 from wiki.extensions import db
 from wiki.models import Collection, CollectionItem, Lesson, User, utcnow
 from wiki.services import audit, lessons, permissions, privacy
@@ -16,7 +16,9 @@ from wiki.services.errors import (
     NotFound,
     PersonalDataFound,
     SlugTaken,
+    TooComplexText,
     ValidationFailed,
+    describe_refusal,
 )
 from wiki.services.validation import RESERVED_SLUGS, slugify
 
@@ -42,7 +44,10 @@ def visible_lessons(collection: Collection, viewer: User | None) -> list[Lesson]
 
 
 def introduction_html(collection: Collection) -> str:
-    return lessons.render_body(collection.introduction, None).html
+    try:
+        return lessons.render_body(collection.introduction, None, gettext("Introduction")).html
+    except TooComplexText:  # stored before the renderer had limits: show it, unformatted
+        return rendering.plain(collection.introduction)
 
 
 def _checked(
@@ -59,6 +64,13 @@ def _checked(
         errors.append(
             FieldError("introduction", gettext("at most %(max)s characters", max=MAX_INTRODUCTION))
         )
+    else:
+        try:
+            rendering_limits.check(introduction)
+        except rendering_limits.TooComplex as exc:
+            errors.append(
+                FieldError("introduction", describe_refusal(gettext("Introduction"), exc))
+            )
     found: list[Lesson] = []
     seen: set[str] = set()
     for slug in lesson_slugs:

@@ -13,7 +13,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from wiki import rendering
+from wiki import rendering, rendering_limits
 from wiki.extensions import db
 from wiki.models import (
     Lesson,
@@ -35,6 +35,7 @@ from wiki.services.errors import (
     NotFound,
     PersonalDataFound,
     SlugTaken,
+    TooComplexText,
     ValidationFailed,
 )
 from wiki.services.validation import LessonInput, validate
@@ -156,7 +157,10 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
     """
     if revision.html_cache is not None and revision.toc_cache is not None:
         return rendering.Rendered(html=revision.html_cache, toc=json.loads(revision.toc_cache))
-    result = _render(revision.body)
+    try:
+        result = _render(revision.body)
+    except TooComplexText:  # stored before the renderer had limits: show it, unformatted
+        result = rendering.Rendered(html=rendering.plain(revision.body))
     if not store:
         return result
     # A derived cache: write it in its own statement so a failure costs nothing but speed.
@@ -170,32 +174,41 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
     return result
 
 
-def render_body(body: str, viewer: User | None) -> rendering.Rendered:
+def render_body(body: str, viewer: User | None, label: str | None = None) -> rendering.Rendered:
     """Render Markdown for `viewer` now (a preview), marking wiki links to lessons that do not
-    exist or that the viewer may not see alike, so a link tells nobody a hidden draft exists."""
-    result = _render(body, permissions.visibility(viewer))
+    exist or that the viewer may not see alike, so a link tells nobody a hidden draft exists.
+
+    Raises TooComplexText (naming `label`, by default the lesson's "Text") when the renderer
+    refuses the body.
+    """
+    result = _render(body, permissions.visibility(viewer), label)
     result.html = rendering.localise(result.html)
     return result
 
 
-def _render(body: str, seen_by: permissions.Visibility | None = None) -> rendering.Rendered:
+def _render(
+    body: str, seen_by: permissions.Visibility | None = None, label: str | None = None
+) -> rendering.Rendered:
     """Render Markdown as cached for every visitor: no interface text (see `localise`).
 
     The cache is shared by all visitors, so by default only public lessons count as existing
     link targets (a link to a draft shows as missing, also to its authors).
     """
-    targets = rendering.find_links(body)
-    seen = seen_by or permissions.visibility(None)
-    existing = (
-        set(
-            db.session.execute(
-                select(Lesson.slug).where(Lesson.slug.in_(targets), seen.sql())
-            ).scalars()
+    try:
+        targets = rendering.find_links(body)
+        seen = seen_by or permissions.visibility(None)
+        existing = (
+            set(
+                db.session.execute(
+                    select(Lesson.slug).where(Lesson.slug.in_(targets), seen.sql())
+                ).scalars()
+            )
+            if targets
+            else set()
         )
-        if targets
-        else set()
-    )
-    return rendering.render(body, rendering.LinkResolver(exists=existing.__contains__))
+        return rendering.render(body, rendering.LinkResolver(exists=existing.__contains__))
+    except rendering_limits.TooComplex as exc:
+        raise TooComplexText("body", label or gettext("Text"), exc) from exc
 
 
 def backlinks(lesson: Lesson, viewer: User | None) -> list[Lesson]:

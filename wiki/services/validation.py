@@ -11,8 +11,9 @@ from typing import Any
 from flask_babel import gettext
 
 from wiki.lessonfile import normalise_body
+from wiki.rendering_limits import MAX_LENGTH, TooComplex, check
 from wiki.services import municipalities
-from wiki.services.errors import FieldError, ValidationFailed
+from wiki.services.errors import FieldError, ValidationFailed, describe_refusal
 from wiki.vocabulary import (
     DOMAINS,
     EVIDENCE,
@@ -27,7 +28,7 @@ from wiki.vocabulary import (
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200
 MAX_SLUG = 120
-MAX_BODY = 500_000
+MAX_BODY = MAX_LENGTH  # what the renderer accepts (wiki/rendering_limits.py)
 # Paths under /lessons/ that are pages of their own, so no lesson may take them as its slug.
 RESERVED_SLUGS = frozenset({"new", "preview"})
 
@@ -108,6 +109,11 @@ def validate(front_matter: dict[str, Any], body: str) -> LessonInput:
         errors.append(
             FieldError("body", gettext("the text is longer than %(max)s characters", max=MAX_BODY))
         )
+    else:
+        try:
+            check(body)  # every save renders before it writes: refuse what cannot render quickly
+        except TooComplex as exc:
+            errors.append(FieldError("body", describe_refusal(gettext("Text"), exc)))
 
     result = LessonInput(
         title=title or "",

@@ -26,8 +26,10 @@ from wiki.vocabulary import (
     TYPES,
 )
 
+# Images only from the wiki itself: an image from another site would tell that site who reads
+# the page (the renderer turns such images into links; see wiki/rendering.py).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -15,6 +16,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_limiter import Limiter
+from markupsafe import escape
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from wiki import rendering
@@ -304,12 +307,43 @@ def _file_text_of(data: LessonInput) -> str:
 
 @bp.post("/preview")
 def preview() -> Any:
-    """The live preview: sanitised HTML of posted Markdown (CSRF-protected like every POST)."""
+    """The live preview: sanitised HTML of posted Markdown, for signed-in writers only.
+
+    Rate-limited per user (PREVIEW_RATE_LIMIT, see `limit_previews`); a body the renderer
+    refuses answers 422 with the reason as a paragraph the editor shows in the preview.
+    """
+    user = viewer()
+    if user is None:
+        abort(401)
+    permissions.require_writer(user)
     form = PreviewForm()
     if not form.validate_on_submit():
         abort(400)
-    html = lessons.render_body(form.body.data or "", viewer()).html
+    try:
+        html = lessons.render_body(form.body.data or "", viewer()).html
+    except ValidationFailed as exc:
+        reason = "; ".join(error.message for error in exc.errors)
+        return Response(f'<p class="error">{escape(reason)}</p>', status=422, mimetype="text/html")
     return Response(html, mimetype="text/html")
+
+
+def limit_previews(limiter: Limiter) -> None:
+    """Limit live previews per signed-in user to PREVIEW_RATE_LIMIT ("60 per minute").
+
+    The editor asks for one after each pause in typing; anonymous requests are refused (401)
+    before any rendering, so they are not counted.
+    """
+    limiter.limit(
+        lambda: str(current_app.config["PREVIEW_RATE_LIMIT"]),
+        key_func=_preview_key,
+        methods=["POST"],
+        exempt_when=lambda: request.endpoint != "lessons.preview" or viewer() is None,
+    )(bp)
+
+
+def _preview_key() -> str:
+    user = viewer()
+    return f"preview-user-{user.id}" if user is not None else "preview-anonymous"
 
 
 @bp.get("/<slug>/history")
