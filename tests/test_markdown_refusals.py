@@ -68,7 +68,8 @@ def test_api_create_and_update_refuse_with_422(client, author):
     )
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["code"] == "invalid" and error["fields"]["body"].startswith(DUTCH)
+    assert error["code"] == "invalid" and error["message"].startswith(DUTCH)
+    assert error["fields"]["body"].startswith("de tekst heeft 8000 opmaaktekens")
     assert lesson_count() == 0
     created = client.post("/api/v1/lessons", json=lesson_fields(), headers=headers)
     assert created.status_code == 201
@@ -79,7 +80,7 @@ def test_api_create_and_update_refuse_with_422(client, author):
         headers=headers,
     )
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"]["body"].startswith("Tekst: ")
+    assert response.get_json()["error"]["message"].startswith("Tekst: ")
 
 
 def test_import_content_rejects_the_file_with_its_reason(app, runner, tmp_path: Path):
@@ -88,7 +89,7 @@ def test_import_content_rejects_the_file_with_its_reason(app, runner, tmp_path: 
     (tmp_path / "haken.md").write_text(text, encoding="utf-8")
     result = runner.invoke(args=["import-content", str(tmp_path)])
     assert result.exit_code == 1
-    assert "rejected haken.md: body: " + DUTCH in result.output
+    assert "rejected haken.md: Tekst (body): de tekst heeft 8000 opmaaktekens" in result.output
     assert lesson_count() == 0
 
 

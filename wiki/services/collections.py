@@ -45,7 +45,7 @@ def visible_lessons(collection: Collection, viewer: User | None) -> list[Lesson]
 
 def introduction_html(collection: Collection) -> str:
     try:
-        return lessons.render_body(collection.introduction, None, gettext("Introduction")).html
+        return lessons.render_body(collection.introduction, None).html
     except TooComplexText:  # stored before the renderer had limits: show it, unformatted
         return rendering.plain(collection.introduction)
 
@@ -68,9 +68,7 @@ def _checked(
         try:
             rendering_limits.check(introduction)
         except rendering_limits.TooComplex as exc:
-            errors.append(
-                FieldError("introduction", describe_refusal(gettext("Introduction"), exc))
-            )
+            errors.append(FieldError("introduction", describe_refusal(exc)))
     found: list[Lesson] = []
     seen: set[str] = set()
     for slug in lesson_slugs:

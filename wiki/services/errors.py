@@ -179,48 +179,43 @@ class ScannerNotReady(DomainError):
 
 # Why the renderer refuses a text, per limit of wiki/rendering_limits.py ("nesting-0": no line).
 _REFUSALS = {
-    "length": N_("%(label)s: the text is longer than %(max)s characters."),
+    "length": N_("the text is longer than %(max)s characters."),
     "text-lines": N_(
-        "%(label)s: the text has %(found)s lines with text; at most %(max)s are allowed. "
+        "the text has %(found)s lines with text; at most %(max)s are allowed. "
         "Shorten it or split it up."
     ),
     "markup": N_(
-        "%(label)s: the text has %(found)s markup characters (* _ ` [ ] < > | & # ! \\); "
+        "the text has %(found)s markup characters (* _ ` [ ] < > | & # ! \\); "
         "at most %(max)s are allowed."
     ),
-    "headings": N_("%(label)s: the text has %(found)s headings; at most %(max)s are allowed."),
+    "headings": N_("the text has %(found)s headings; at most %(max)s are allowed."),
     "brackets": N_(
-        "%(label)s: on line %(line)s, %(found)s square brackets [ are open at once; at most "
+        "on line %(line)s, %(found)s square brackets [ are open at once; at most "
         "%(max)s are allowed. Close them, or write \\[ for a bracket as text."
     ),
     "emphasis": N_(
-        "%(label)s: on line %(line)s, %(found)s emphasis marks (* or _) are open at once; at "
+        "on line %(line)s, %(found)s emphasis marks (* or _) are open at once; at "
         "most %(max)s are allowed. Close them, or write \\* for an asterisk as text."
     ),
-    "nesting": N_(
-        "%(label)s: on line %(line)s, lists or quotes are nested more than %(max)s levels deep."
-    ),
-    "nesting-0": N_(
-        "%(label)s: lists, quotes or emphasis are nested more than %(max)s levels deep."
-    ),
+    "nesting": N_("on line %(line)s, lists or quotes are nested more than %(max)s levels deep."),
+    "nesting-0": N_("lists, quotes or emphasis are nested more than %(max)s levels deep."),
     "paragraph": N_(
-        "%(label)s: the paragraph on line %(line)s is long and holds much markup; split it "
+        "the paragraph on line %(line)s is long and holds much markup; split it "
         "into shorter paragraphs with blank lines."
     ),
     "scan": N_(
-        "%(label)s: the text has too many unclosed square brackets [, parentheses (, "
+        "the text has too many unclosed square brackets [, parentheses (, "
         "backticks ` or angle brackets <; close them, or write them as \\[, \\(, \\` or &lt;."
     ),
 }
 
 
-def describe_refusal(label: str, refusal: TooComplex) -> str:
-    """Why the renderer refuses a text, as a sentence that starts with the field's label."""
+def describe_refusal(refusal: TooComplex) -> str:
+    """Why the renderer refuses a text (the field's label is added where it is shown)."""
     key = "nesting-0" if refusal.limit == "nesting" and not refusal.line else refusal.limit
     return str(
         gettext(
             _REFUSALS[key],
-            label=label,
             found=refusal.found,
             max=refusal.maximum,
             line=refusal.line,
@@ -231,6 +226,6 @@ def describe_refusal(label: str, refusal: TooComplex) -> str:
 class TooComplexText(ValidationFailed):
     """Markdown the renderer refuses: too large or too deeply nested to render quickly."""
 
-    def __init__(self, field: str, label: str, refusal: TooComplex) -> None:
-        super().__init__([FieldError(field, describe_refusal(label, refusal))])
+    def __init__(self, field: str, refusal: TooComplex, labels: Labels | None = None) -> None:
+        super().__init__([FieldError(field, describe_refusal(refusal))], labels)
         self.refusal = refusal

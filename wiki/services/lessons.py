@@ -174,21 +174,18 @@ def rendered(revision: Revision, *, store: bool = True) -> rendering.Rendered:
     return result
 
 
-def render_body(body: str, viewer: User | None, label: str | None = None) -> rendering.Rendered:
+def render_body(body: str, viewer: User | None) -> rendering.Rendered:
     """Render Markdown for `viewer` now (a preview), marking wiki links to lessons that do not
     exist or that the viewer may not see alike, so a link tells nobody a hidden draft exists.
 
-    Raises TooComplexText (naming `label`, by default the lesson's "Text") when the renderer
-    refuses the body.
+    Raises TooComplexText when the renderer refuses the body.
     """
-    result = _render(body, permissions.visibility(viewer), label)
+    result = _render(body, permissions.visibility(viewer))
     result.html = rendering.localise(result.html)
     return result
 
 
-def _render(
-    body: str, seen_by: permissions.Visibility | None = None, label: str | None = None
-) -> rendering.Rendered:
+def _render(body: str, seen_by: permissions.Visibility | None = None) -> rendering.Rendered:
     """Render Markdown as cached for every visitor: no interface text (see `localise`).
 
     The cache is shared by all visitors, so by default only public lessons count as existing
@@ -208,7 +205,7 @@ def _render(
         )
         return rendering.render(body, rendering.LinkResolver(exists=existing.__contains__))
     except rendering_limits.TooComplex as exc:
-        raise TooComplexText("body", label or gettext("Text"), exc) from exc
+        raise TooComplexText("body", exc) from exc
 
 
 def backlinks(lesson: Lesson, viewer: User | None) -> list[Lesson]:

@@ -113,7 +113,7 @@ def validate(front_matter: dict[str, Any], body: str) -> LessonInput:
         try:
             check(body)  # every save renders before it writes: refuse what cannot render quickly
         except TooComplex as exc:
-            errors.append(FieldError("body", describe_refusal(gettext("Text"), exc)))
+            errors.append(FieldError("body", describe_refusal(exc)))
 
     result = LessonInput(
         title=title or "",

@@ -321,9 +321,10 @@ def preview() -> Any:
         abort(400)
     try:
         html = lessons.render_body(form.body.data or "", viewer()).html
-    except ValidationFailed as exc:
-        reason = "; ".join(error.message for error in exc.errors)
-        return Response(f'<p class="error">{escape(reason)}</p>', status=422, mimetype="text/html")
+    except ValidationFailed as exc:  # "Tekst: ..." with the form's label
+        return Response(
+            f'<p class="error">{escape(exc.message)}</p>', status=422, mimetype="text/html"
+        )
     return Response(html, mimetype="text/html")
 
 
