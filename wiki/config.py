@@ -70,6 +70,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Scanner processes `serve` starts for the privacy guard (deduce, 1.1 GB each);
         # 0 scans inside the server process.
         "PRIVACY_WORKERS": 1,
+        # Seconds a write waits for SQLite's lock (another writer) before it answers 503.
+        "DATABASE_BUSY_TIMEOUT": 10.0,
         "WTF_CSRF_TIME_LIMIT": None,  # a long edit must not lose its token
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PAGE_SIZE": 25,

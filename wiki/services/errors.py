@@ -13,6 +13,7 @@ class DomainError(Exception):
 
     status = 400
     code = "bad-request"
+    retry_after: int | None = None  # seconds, sent as Retry-After (with a 503)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -130,3 +131,40 @@ class AlreadyRecorded(DomainError):
 
     status = 409
     code = "already-recorded"
+
+
+class DatabaseBusy(DomainError):
+    """Another writer held the database's lock for longer than a write waits (503)."""
+
+    status = 503
+    code = "database-busy"
+    retry_after = 2
+
+
+class SearchUnavailable(DomainError):
+    """The search index is missing or damaged and is being rebuilt from the database (503)."""
+
+    status = 503
+    code = "index-unavailable"
+    retry_after = 10
+
+
+# SQLite's messages when the busy timeout ran out; PostgreSQL's lock_not_available (a
+# lock_timeout ran out) and deadlock_detected: all say "try again", none is the request's fault.
+_SQLITE_LOCKED = ("database is locked", "database table is locked")
+_POSTGRES_LOCKED = frozenset({"55P03", "40P01"})
+
+
+def database_busy(error: Exception) -> DatabaseBusy | None:
+    """The domain error for a database error that only means "locked, try again", or None."""
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error).lower()
+    locked = any(m in text for m in _SQLITE_LOCKED)
+    locked = locked or getattr(original, "pgcode", None) in _POSTGRES_LOCKED
+    if not locked:
+        return None
+    return DatabaseBusy(
+        gettext(
+            "The wiki is busy saving other changes; nothing was saved. Try again in a few seconds."
+        )
+    )
