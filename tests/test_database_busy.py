@@ -12,6 +12,7 @@ from conftest import PASSWORD, TEST_DATABASE_URL, lesson_fields, login
 from flask import Flask
 from sqlalchemy import func, select
 
+from wiki.config import from_environment
 from wiki.extensions import db
 from wiki.models import Lesson, Revision
 from wiki.services import users
@@ -104,3 +105,11 @@ def test_an_api_save_during_a_write_lock_answers_503_then_succeeds(app: Flask, a
     response = client.post("/api/v1/lessons", json=body, headers=headers)
     assert response.status_code == 201, response.get_data(as_text=True)
     assert counts() == (1, 1)
+
+
+def test_the_busy_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEERWIKI_DATABASE_BUSY_TIMEOUT", "0.5")
+    assert from_environment()["DATABASE_BUSY_TIMEOUT"] == 0.5
+    monkeypatch.setenv("LEERWIKI_DATABASE_BUSY_TIMEOUT", "lang")
+    with pytest.raises(ValueError, match="LEERWIKI_DATABASE_BUSY_TIMEOUT"):
+        from_environment()
