@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -92,6 +93,28 @@ def test_the_version_tells_an_index_made_anew_from_the_old_one(index: SearchInde
         other.close()
     assert index.version()[0] == before[0]
     assert index.version() != before
+
+
+def test_caches_kept_by_segment_do_not_answer_for_an_index_made_anew(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-segment caches (hits as shown, filter masks, posting arrays) are keyed by segment
+    id; an index made anew whose segment has the same name must not get the old answers."""
+    monkeypatch.setattr(secrets, "token_hex", lambda n: "ab" * n)  # every segment one name
+    index.rebuild([doc("oud", "Schuldhulp aan de oude keukentafel.")])
+    assert [h.highlight for h in index.search("schuldhulp", PUBLISHED).hits] == [
+        "\x02Schuldhulp\x03 aan de oude keukentafel."
+    ]
+    shutil.rmtree(index.path)
+    other = SearchIndex(index.path)
+    try:
+        other.rebuild([doc("nieuw", "Schuldhulp in de nieuwe wijk.")])
+    finally:
+        other.close()
+    hits = index.search("schuldhulp", PUBLISHED).hits
+    assert [(h.slug, h.highlight) for h in hits] == [
+        ("nieuw", "\x02Schuldhulp\x03 in de nieuwe wijk.")
+    ]
 
 
 def test_a_failed_rebuild_leaves_the_index_as_it_was(index: SearchIndex) -> None:

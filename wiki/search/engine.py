@@ -385,6 +385,10 @@ class SearchIndex:
 
     def _made_anew(self, version: Version, newest: Version) -> bool:
         """Whether `version` belongs to another index than `newest` (made anew since)."""
+        if version[0] > newest[0]:
+            # A later commit. (Or an index made anew that already got that far: its segment
+            # ids are random, and _per_segment drops what is no longer in the index.)
+            return False
         if version[0] == newest[0]:
             return version != newest
         try:
@@ -478,7 +482,7 @@ class SearchIndex:
         version = self._version(ix)
         with self._lock:
             newest_ix, newest = self._newest
-            renewed = version != newest and newest_ix is ix and self._made_anew(version, newest)
+            renewed = version != newest and newest[0] >= 0 and self._made_anew(version, newest)
             if renewed or newest_ix is not ix or version[0] > newest[0]:
                 self._newest = (ix, version)
             while self._idle:
