@@ -45,6 +45,7 @@ ENV_KEYS = {
     "LEERWIKI_TRUST_PROXY": "TRUST_PROXY",
     "LEERWIKI_REVIEW_REQUIRED": "REVIEW_REQUIRED",
     "LEERWIKI_PRIVACY_WORKERS": "PRIVACY_WORKERS",
+    "LEERWIKI_DATABASE_BUSY_TIMEOUT": "DATABASE_BUSY_TIMEOUT",
 }
 BOOLEAN_KEYS = frozenset({"SESSION_COOKIE_SECURE", "REVIEW_REQUIRED"})
 _TRUE = frozenset({"1", "true", "yes", "on", "ja"})
@@ -74,6 +75,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Scanner processes `serve` starts for the privacy guard (deduce, 1.1 GB each);
         # 0 scans inside the server process.
         "PRIVACY_WORKERS": 1,
+        # Seconds a write waits for SQLite's lock (another writer) before it answers 503.
+        "DATABASE_BUSY_TIMEOUT": 10.0,
         "WTF_CSRF_TIME_LIMIT": None,  # a long edit must not lose its token
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PAGE_SIZE": 25,
@@ -97,6 +100,14 @@ def _typed(env_name: str, key: str, value: str) -> Any:
         return parse_bool(env_name, value)
     if key == "TRUST_PROXY":
         return proxy_count(value)
+    if key == "DATABASE_BUSY_TIMEOUT":
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= 3600:
+            raise ValueError(f"{env_name}={value!r}: use seconds, 0 to 3600")
+        return seconds
     if key == "PRIVACY_WORKERS":
         if not value.strip().isdigit():
             raise ValueError(f"{env_name}={value!r}: use a number of processes (0 or more)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -29,13 +30,16 @@ def register_sqlite_pragmas(app: Flask) -> None:
         return
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "connect", _sqlite_on_connect)
+    busy_ms = int(float(app.config["DATABASE_BUSY_TIMEOUT"]) * 1000)
+    event.listen(engine, "connect", partial(_sqlite_on_connect, busy_ms))
 
 
-def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # A write waits this long for another writer's lock; then it fails with "database is
+    # locked", which the error handlers answer with 503 and Retry-After.
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()

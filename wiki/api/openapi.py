@@ -55,6 +55,10 @@ _WRITE_ERRORS = {
     "401": _error("No, a malformed, an unknown or a revoked token (code unauthenticated)"),
     "403": _error("The account may not do this (code forbidden)"),
     "413": _error("The body is larger than the server accepts"),
+    "503": _error(
+        "Another writer held the database too long; nothing was saved, try again after "
+        "Retry-After seconds (code database-busy)"
+    ),
 }
 # Reads take an optional token: a writer also sees their own drafts; a bad token is refused.
 _OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
@@ -637,6 +641,10 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json("SearchResults", "One page of hits, facets, suggestion"),
                         "400": _BAD_PAGING,
                         "401": _READ_401,
+                        "503": _error(
+                            "The index is being rebuilt from the database; try again after "
+                            "Retry-After seconds (code index-unavailable)"
+                        ),
                     },
                 }
             },

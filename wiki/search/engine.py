@@ -10,6 +10,7 @@ import bisect
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 from collections import Counter
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import fields, index, qparser
+from whoosh import fields, qparser, writing
 from whoosh import query as wq
 from whoosh.analysis import (
     CharsetFilter,
@@ -38,6 +39,12 @@ from whoosh.support.charset import accent_map
 
 from wiki.search import scoring
 from wiki.search.caches import LruCache, nbytes
+from wiki.search.health import INDEX_NAME, IndexUnavailable, classify, diagnose
+
+# (generation, inode, mtime of its table of contents): a generation number alone comes back
+# when another process makes the index anew (`leerwiki reindex` after the folder was lost).
+Version = tuple[int, int, int]
+DAMAGED = "damaged"  # subfolder a damaged index is moved to before it is rebuilt
 
 # Hyphens, slashes and markup characters split words: "re-integratie" -> re, integratie.
 WORD_PATTERN = r"\w+"
@@ -195,7 +202,7 @@ class _Lease:
     """A searcher for one index generation, with caches tied to its document numbers."""
 
     ix: Any
-    generation: int
+    version: Version
     searcher: Any
     filters: dict[Filters, np.ndarray] = field(default_factory=dict)  # visible documents
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # per document, whole index
@@ -253,6 +260,10 @@ class _Storage(FileStorage):
         self._listing = (changed, listed_at, names)
         return list(names)
 
+    def forget_listing(self) -> None:
+        """Files were moved by hand: list the folder afresh next time."""
+        self._listing = None
+
     def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self._listing = None
         return super().create_file(name, *args, **kwargs)
@@ -303,7 +314,7 @@ class SearchIndex:
         self._ix: Any = None
         self._lock = threading.Lock()
         self._idle: list[_Lease] = []  # searchers of the latest generation, free to lend
-        self._newest: tuple[Any, int] = (None, -1)  # (index, generation) last seen lent
+        self._newest: tuple[Any, Version] = (None, (-1, 0, 0))  # (index, version) last lent
         # Kept per immutable segment, keyed by segment id first:
         # (segment id, column name or 'lexicon:body') -> values
         self._segments: LruCache[Any] = LruCache()
@@ -322,17 +333,24 @@ class SearchIndex:
 
     # ---- lifecycle -------------------------------------------------------------
 
-    def _index(self) -> Any:
+    def _index(self, create: bool = False) -> Any:
+        """The index, opened once; a missing one raises IndexUnavailable unless `create`:
+        an empty index made silently where one was lost would answer every search with
+        nothing (only a rebuild from the database creates one)."""
         with self._lock:
             if self._ix is None:
                 self.path.mkdir(parents=True, exist_ok=True)
-                if self._storage.index_exists():
-                    ix = self._storage.open_index()
-                    if _shape(ix.schema) != _shape(make_schema()):
-                        # An index from an older schema: start again empty; start-up repair
-                        # (or `leerwiki reindex`) fills it from the database.
-                        ix = self._storage.create_index(make_schema())
-                else:
+                try:
+                    ix = self._storage.open_index() if self._storage.index_exists() else None
+                except Exception as error:  # noqa: BLE001 - classify tells damage from passing
+                    raise _unavailable(error) from error
+                if ix is None:
+                    if not create:
+                        raise IndexUnavailable("no index in the folder", missing=True)
+                    ix = self._storage.create_index(make_schema())
+                elif _shape(ix.schema) != _shape(make_schema()):
+                    # An index from an older schema: start again empty; start-up repair
+                    # (or `leerwiki reindex`) fills it from the database.
                     ix = self._storage.create_index(make_schema())
                 self._ix = ix
             return self._ix
@@ -344,16 +362,70 @@ class SearchIndex:
             self._ix = self._storage.create_index(make_schema())
 
     def generation(self) -> int:
-        """Changes whenever a commit lands; keys caches."""
-        generation = int(self._index().latest_generation())
-        if generation < 0:  # the folder was emptied under us: start a fresh index
-            self._reset()
-            generation = int(self._index().latest_generation())
-        return generation
+        """The number of the latest commit (IndexUnavailable when there is no index)."""
+        return self.version()[0]
+
+    def version(self) -> Version:
+        """Changes whenever a commit lands or the index is made anew; keys caches. Raises
+        IndexUnavailable when the folder holds no index."""
+        return self._version(self._index())
+
+    def _version(self, ix: Any) -> Version:
+        for _attempt in range(2):
+            generation = int(ix.latest_generation())
+            if generation < 0:
+                break
+            try:
+                toc = os.stat(self.path / f"_{INDEX_NAME}_{generation}.toc")
+            except FileNotFoundError:
+                continue  # made anew this moment: list the folder again
+            return generation, toc.st_ino, toc.st_mtime_ns
+        self._reset()
+        raise IndexUnavailable("no index in the folder", missing=True)
+
+    def _made_anew(self, version: Version, newest: Version) -> bool:
+        """Whether `version` belongs to another index than `newest` (made anew since)."""
+        if version[0] > newest[0]:
+            # A later commit. (Or an index made anew that already got that far: its segment
+            # ids are random, and _per_segment drops what is no longer in the index.)
+            return False
+        if version[0] == newest[0]:
+            return version != newest
+        try:
+            toc = os.stat(self.path / f"_{INDEX_NAME}_{newest[0]}.toc")
+        except FileNotFoundError:
+            return newest[0] >= 0
+        return (newest[0], toc.st_ino, toc.st_mtime_ns) != newest
 
     def _reset(self) -> None:
         with self._lock:
             self._ix = None
+
+    def document_count(self) -> int:
+        """How many lessons the index holds (IndexUnavailable when it cannot tell)."""
+        with self._searcher() as searcher:
+            return int(searcher.doc_count())
+
+    def diagnose(self) -> IndexUnavailable | None:
+        """Read the folder's index through afresh: None when it is whole (see health)."""
+        return diagnose(self.path)
+
+    def set_aside(self) -> Path:
+        """Move the index's files into the DAMAGED subfolder (replacing an earlier one), for
+        a fresh start that keeps them for a look; returns that folder."""
+        with self._lock:
+            idle, self._idle, self._ix = self._idle, [], None
+        for lease in idle:
+            lease.searcher.close()
+        target = self.path / DAMAGED
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for item in self.path.iterdir():
+            if item.is_file() and _index_file(item.name):
+                os.replace(item, target / item.name)
+        self._storage.forget_listing()
+        self._forget_segments_but(set())
+        return target
 
     def close(self) -> None:
         """Close the pooled searchers and their files (searches reopen them when needed)."""
@@ -377,25 +449,16 @@ class SearchIndex:
         used by two threads at once, and each holds tens of MB of caches, so a small pool
         (not one per server thread) keeps memory flat however many threads serve.
         """
-        lease = None
         try:
-            ix = self._index()
-            generation = ix.latest_generation()
-            with self._lock:
-                if self._newest[0] is not ix or generation > self._newest[1]:
-                    self._newest = (ix, generation)
-                while self._idle:
-                    candidate = self._idle.pop()
-                    if candidate.generation == generation and candidate.ix is ix:
-                        lease = candidate
-                        break
-                    candidate.searcher.close()
-            if lease is None:
-                lease = _Lease(ix, generation, ix.searcher())
-        except (index.EmptyIndexError, FileNotFoundError, OSError):
-            self._reset()
-            ix = self._index()
-            lease = _Lease(ix, ix.latest_generation(), ix.searcher())
+            lease = self._open_lease()
+        except Exception as error:  # noqa: BLE001 - opened once more, then classified
+            if classify(error) is None:
+                raise
+            self._reset()  # a commit or a rebuild in between: look at the folder afresh
+            try:
+                lease = self._open_lease()
+            except Exception as again:  # noqa: BLE001
+                raise _unavailable(again) from again
         try:
             yield lease
         finally:
@@ -407,11 +470,30 @@ class SearchIndex:
                 if (
                     len(self._idle) < IDLE_SEARCHERS
                     and lease.ix is newest_ix
-                    and lease.generation == newest
+                    and lease.version == newest
                 ):
                     self._idle.append(lease)
                 else:
                     lease.searcher.close()
+
+    def _open_lease(self) -> _Lease:
+        """A pooled searcher of the latest version, or a new one."""
+        ix = self._index()
+        version = self._version(ix)
+        with self._lock:
+            newest_ix, newest = self._newest
+            renewed = version != newest and newest[0] >= 0 and self._made_anew(version, newest)
+            if renewed or newest_ix is not ix or version[0] > newest[0]:
+                self._newest = (ix, version)
+            while self._idle:
+                candidate = self._idle.pop()
+                if candidate.version == version and candidate.ix is ix:
+                    return candidate
+                candidate.searcher.close()
+        if renewed:
+            # Another index now: nothing kept for the old one's segments may answer for it.
+            self._forget_segments_but(set())
+        return _Lease(ix, version, ix.searcher())
 
     def _writer(self, **options: Any) -> Any:
         # Segments as separate files, not one compound file: Whoosh copies each part of a
@@ -421,13 +503,22 @@ class SearchIndex:
         options.setdefault("codec", _Codec())
         try:
             return self._index().writer(**options)
-        except (index.EmptyIndexError, FileNotFoundError):
+        except Exception as error:  # noqa: BLE001 - classify tells damage from passing
+            problem = classify(error)
+            if problem is None:
+                raise
             self._reset()
-            return self._index().writer(**options)
+            raise problem from error
 
     def warm(self) -> None:
         """Read the per-segment caches (facet columns, compound vocabulary) ahead of the first
         search, so the first visitor after a start does not wait for them."""
+        try:
+            self._warm()
+        except IndexUnavailable:
+            return  # the first search finds it out and has it rebuilt
+
+    def _warm(self) -> None:
         with self._lease() as lease:
             for column in FACET_COLUMNS.values():
                 self._column_codes(lease, column)
@@ -470,8 +561,15 @@ class SearchIndex:
         return count
 
     def rebuild(self, docs: Iterable[LessonDoc]) -> int:
-        """Build a fresh index from all documents (one writer, one commit)."""
-        self.clear()
+        """Replace every document with `docs` (one writer, one commit that drops the old
+        segments): searches see the old index until the new one is whole, a failure leaves
+        it as it was, and generations keep counting up. A missing index is created first."""
+        try:
+            self.version()  # not just the index object: the folder may be gone under it
+        except IndexUnavailable as problem:
+            if not problem.missing:
+                raise
+            self._index(create=True)
         writer = self._writer(timeout=30.0, limitmb=256)
         count = 0
         try:
@@ -481,7 +579,7 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=writing.CLEAR)
         return count
 
     # ---- reading ---------------------------------------------------------------
@@ -856,6 +954,19 @@ class SearchIndex:
             return frozenset(_text(w) for w in reader.lexicon("body") if len(w) >= MIN_PART)
 
         return _Vocabulary(self._per_segment(searcher, "lexicon:body", read))
+
+
+def _unavailable(error: BaseException) -> BaseException:
+    """IndexUnavailable for an error that shows a missing or damaged index, else the error."""
+    problem = classify(error)
+    return error if problem is None else problem
+
+
+def _index_file(name: str) -> bool:
+    """Whoosh's files of the index (segments, tables of contents), not its lock or ours."""
+    return (name.startswith(f"{INDEX_NAME}_") or name.startswith(f"_{INDEX_NAME}_")) and (
+        name != f"{INDEX_NAME}_WRITELOCK"
+    )
 
 
 def _entries(words: dict[str, int]) -> int:

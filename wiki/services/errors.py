@@ -19,6 +19,7 @@ class DomainError(Exception):
 
     status = 400
     code = "bad-request"
+    retry_after: int | None = None  # seconds, sent as Retry-After (with a 503)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -29,7 +30,7 @@ class DomainError(Exception):
 
     def headers(self) -> dict[str, str]:
         """Extra HTTP headers for the answer (Retry-After for a 503)."""
-        return {}
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 @dataclass
@@ -173,9 +174,6 @@ class ScannerNotReady(DomainError):
             )
         )
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
-
 
 # Why the renderer refuses a text, per limit of wiki/rendering_limits.py ("nesting-0": no line).
 _REFUSALS = {
@@ -229,3 +227,40 @@ class TooComplexText(ValidationFailed):
     def __init__(self, field: str, refusal: TooComplex, labels: Labels | None = None) -> None:
         super().__init__([FieldError(field, describe_refusal(refusal))], labels)
         self.refusal = refusal
+
+
+class DatabaseBusy(DomainError):
+    """Another writer held the database's lock for longer than a write waits (503)."""
+
+    status = 503
+    code = "database-busy"
+    retry_after = 2
+
+
+class SearchUnavailable(DomainError):
+    """The search index is missing or damaged and is being rebuilt from the database (503)."""
+
+    status = 503
+    code = "index-unavailable"
+    retry_after = 10
+
+
+# SQLite's messages when the busy timeout ran out; PostgreSQL's lock_not_available (a
+# lock_timeout ran out) and deadlock_detected: all say "try again", none is the request's fault.
+_SQLITE_LOCKED = ("database is locked", "database table is locked")
+_POSTGRES_LOCKED = frozenset({"55P03", "40P01"})
+
+
+def database_busy(error: Exception) -> DatabaseBusy | None:
+    """The domain error for a database error that only means "locked, try again", or None."""
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error).lower()
+    locked = any(m in text for m in _SQLITE_LOCKED)
+    locked = locked or getattr(original, "pgcode", None) in _POSTGRES_LOCKED
+    if not locked:
+        return None
+    return DatabaseBusy(
+        gettext(
+            "The wiki is busy saving other changes; nothing was saved. Try again in a few seconds."
+        )
+    )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import html
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -15,9 +19,11 @@ from sqlalchemy.orm import selectinload
 from wiki.extensions import db
 from wiki.models import Lesson, Revision
 from wiki.search.engine import LessonDoc, SearchIndex
+from wiki.search.health import IndexUnavailable
 
 log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]+>")
+REBUILD_LOCK = "rebuild.lock"  # in the index folder: held by the one process rebuilding it
 
 
 def search_index() -> SearchIndex:
@@ -77,6 +83,16 @@ def index_lessons(lesson_ids: Iterable[int], *, skip_current: bool = False) -> i
     same confirmation count), such as this node's own saves; returns how many were written.
     """
     ids = list(lesson_ids)
+    try:
+        return _index_now(ids, skip_current)
+    except IndexUnavailable as problem:
+        # Missing or damaged: rebuilt from the database, which holds these lessons already.
+        if heal(wait=True, suspect=problem) is not None:
+            return len(ids)
+        return _index_now(ids, skip_current)  # another process rebuilt it meanwhile
+
+
+def _index_now(ids: list[int], skip_current: bool) -> int:
     docs: list[LessonDoc] = []
     for start in range(0, len(ids), 500):  # IN lists stay small on every backend
         docs.extend(document(lesson, rev) for lesson, rev in _current(ids[start : start + 500]))
@@ -96,6 +112,11 @@ def leave_saves_to(app: Flask, notify: Callable[[], None]) -> None:
     `notify` wakes: under `leerwiki serve` one writer per node then commits many saves at
     once, instead of every request thread taking Whoosh's lock for a commit of its own."""
     app.extensions[_SAVES_TO] = notify
+
+
+def saves_followed() -> bool:
+    """Whether this app leaves indexing its saves to the node's change follower."""
+    return _SAVES_TO in current_app.extensions
 
 
 def lessons_saved(lesson_ids: Iterable[int]) -> None:
@@ -122,12 +143,15 @@ class Drift:
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    rebuilt: str = ""  # why the whole index was rebuilt from the database, if it was
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.stale or self.extra)
+        return not (self.missing or self.stale or self.extra or self.rebuilt)
 
     def summary(self) -> str:
+        if self.rebuilt:
+            return f"rebuilt from the database ({self.rebuilt})"
         return f"missing {len(self.missing)}, stale {len(self.stale)}, extra {len(self.extra)}"
 
 
@@ -140,7 +164,10 @@ def check() -> Drift:
             .where(Revision.number == Lesson.revision_number)
         ).all()
     )
-    indexed = search_index().versions()
+    try:
+        indexed = search_index().versions()
+    except IndexUnavailable:
+        indexed = {}  # every lesson is missing from it
     return Drift(
         missing=sorted(set(wanted) - set(indexed)),
         stale=sorted(s for s in wanted.keys() & indexed.keys() if wanted[s] != indexed[s]),
@@ -149,7 +176,11 @@ def check() -> Drift:
 
 
 def repair() -> Drift:
-    """Fix drift left by a crash between a commit and an index write; returns what was fixed."""
+    """Fix drift left by a crash between a commit and an index write, or rebuild a missing
+    or damaged index; returns what was fixed."""
+    problem = heal(wait=True)
+    if problem is not None:
+        return Drift(rebuilt=problem)
     drift = check()
     if drift.clean:
         return drift
@@ -160,8 +191,64 @@ def repair() -> Drift:
     return drift
 
 
+@contextmanager
+def _rebuild_lock(wait: bool) -> Iterator[bool]:
+    """Whether this process holds the index folder's rebuild lock (for the block): one
+    rebuilder per folder across server processes and commands. An flock ends with its
+    process, so a rebuilder that died leaves no stale lock."""
+    folder = Path(current_app.config["INDEX_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / REBUILD_LOCK).open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def heal(wait: bool = False, suspect: IndexUnavailable | None = None) -> str | None:
+    """Rebuild the index from the database when it is missing, damaged, or empty while the
+    database holds lessons. Returns what was wrong, or None when nothing was (or another
+    process holds the rebuild lock and `wait` is false).
+
+    The index is read through afresh under the lock first, so an error that passes never
+    costs a healthy index; only Whoosh's own verdict of a damaged block (`suspect`) counts
+    without that. A damaged index is moved aside, not deleted.
+    """
+    index = search_index()
+    with _rebuild_lock(wait) as held:
+        if not held:
+            return None
+        problem = index.diagnose()
+        if problem is None and suspect is not None and suspect.definite:
+            problem = suspect
+        if problem is None:
+            if index.document_count() or not lesson_count():
+                return None
+            # Every lesson is missing from it: rebuilt in place, nothing to set aside.
+            problem = IndexUnavailable("empty while the database holds lessons", missing=True)
+        log.warning("search index %s: %s; rebuilding it from the database", index.path, problem)
+        if not problem.missing:
+            log.warning("the damaged index was moved to %s", index.set_aside())
+        started = time.perf_counter()
+        count = _rebuild(None)
+        log.warning(
+            "search index rebuilt: %d lessons in %.1f s", count, time.perf_counter() - started
+        )
+        return problem.reason
+
+
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database (and mark it current for following)."""
+    with _rebuild_lock(wait=True):
+        return _rebuild(progress)
+
+
+def _rebuild(progress: Callable[[int], None] | None) -> int:
     from wiki.services import following
 
     upto = following.latest_change()

@@ -11,8 +11,9 @@ from flask_babel import force_locale, gettext
 from wiki.i18n import LANGUAGES
 from wiki.models import User
 from wiki.search.caches import LruCache
-from wiki.search.engine import Filters, Hit, Results
-from wiki.services import indexing, municipalities, permissions
+from wiki.search.engine import Filters, Hit, Results, SearchIndex
+from wiki.search.health import IndexUnavailable, classify
+from wiki.services import index_health, indexing, municipalities, permissions
 from wiki.services.municipalities import name_key
 from wiki.vocabulary import THEMES
 
@@ -183,7 +184,7 @@ def search(
     index = indexing.search_index()
     key = (
         index.path,
-        index.generation(),
+        index_health.ready(),
         visibility,
         text,
         tuple(sorted(chosen.items())),
@@ -194,20 +195,35 @@ def search(
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    results = index.search(
-        text,
-        replace(visibility, **_typed(chosen)),
-        page=page,
-        per_page=per_page,
-        sort=sort,
-    )
-    suggestion = None
-    if text and results.total < 3:
-        suggestion = index.suggest(text, visibility)
+    try:
+        results = index.search(
+            text,
+            replace(visibility, **_typed(chosen)),
+            page=page,
+            per_page=per_page,
+            sort=sort,
+        )
+        suggestion = None
+        if text and results.total < 3:
+            suggestion = index.suggest(text, visibility)
+    except Exception as error:  # noqa: BLE001 - a damaged index answers 503, anything else raises
+        problem = _damage(index, error)
+        if problem is None:
+            raise
+        index_health.unavailable(problem)
     outcome = SearchOutcome(text, chosen, results, suggestion, messages, sort)
     if not messages:
         _cache.put(key, outcome)
     return outcome
+
+
+def _damage(index: SearchIndex, error: Exception) -> IndexUnavailable | None:
+    """The problem a failed search shows in the index, or None when the index reads whole
+    (then the error is ours, not the index's)."""
+    problem = classify(error)
+    if problem is None or problem.missing or problem.definite:
+        return problem
+    return index.diagnose()
 
 
 _related_cache: LruCache[list[Hit]] = LruCache(2048)
@@ -218,7 +234,7 @@ def related(slug: str, viewer: User | None, limit: int = 5) -> list[Hit]:
     index = indexing.search_index()
     visibility = reader_filters(viewer)
     try:
-        key = (index.path, index.generation(), visibility, slug, limit)
+        key = (index.path, index.version(), visibility, slug, limit)
         hits = _related_cache.get(key)
         if hits is None:
             hits = _related_cache.put(key, index.related(slug, visibility, limit))

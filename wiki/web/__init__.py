@@ -8,13 +8,14 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wiki import labels
 from wiki.extensions import csrf, db, login_manager
 from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from wiki.models import User
-from wiki.services.errors import DomainError
+from wiki.services.errors import DomainError, database_busy
 from wiki.services.finding_text import KIND_LABELS
 from wiki.vocabulary import (
     CONFIRMATION_RESULTS,
@@ -94,6 +95,16 @@ def register_web(app: Flask) -> None:
         body, status = _error_response(error.status, error.code, error.message, error.details())
         return body, status, error.headers()
 
+    @app.errorhandler(OperationalError)
+    def database_error(error: OperationalError) -> Any:
+        # Nothing half-written stays: the transaction is rolled back before answering.
+        db.session.rollback()
+        busy = database_busy(error)
+        if busy is None:
+            return unexpected(error)
+        app.logger.warning("database locked, answered 503: %s", error.orig)
+        return domain_error(busy)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         return _error_response(
@@ -137,15 +148,14 @@ def wants_json() -> bool:
 
 def _error_response(
     status: int, code: str, message: str, details: dict[str, Any] | None = None
-) -> Any:
+) -> tuple[Response, int]:
     if wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if details:
             body.update(details)
         return jsonify({"error": body}), status
-    return render_template(
-        "error.html", status=status, message=message, details=details or {}
-    ), status
+    page = render_template("error.html", status=status, message=message, details=details or {})
+    return Response(page, mimetype="text/html"), status
 
 
 def current_language() -> str:
