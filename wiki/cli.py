@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext
 
 from wiki import server
+from wiki.extensions import db
 from wiki.services import (
     backup,
     content_io,
@@ -151,10 +152,7 @@ def create_user(
     email: str, role: str, municipality: str | None, organisation: str | None, name: str | None
 ) -> None:
     """Create an account; the password is read from standard input."""
-    if sys.stdin.isatty():
-        password = click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _read_password()
     try:
         user = users.create_user(email, password, role, municipality, organisation, name)
     except ValidationFailed as exc:
@@ -162,6 +160,59 @@ def create_user(
             click.echo(f"error: {error.field}: {error.message}", err=True)
         sys.exit(1)
     click.echo(f"created {user.role} {user.email}")
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@with_appcontext
+def set_password(email: str) -> None:
+    """Set a new password (read from standard input); ends all of the user's sessions."""
+    password = _read_password()
+    try:
+        user = users.set_password(email, password)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            click.echo(f"error: {error.field}: {error.message}", err=True)
+        sys.exit(1)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"password changed for {user.email}; signed out everywhere")
+
+
+@users_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def disable_user(email: str) -> None:
+    """Disable an account: its sessions end and its API tokens stop working."""
+    _set_active(email, False)
+
+
+@users_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def enable_user(email: str) -> None:
+    """Enable a disabled account again (it signs in anew)."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    try:
+        user = users.set_active(email, active)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{'enabled' if active else 'disabled'} {user.email}")
+
+
+def _read_password() -> str:
+    """A password from the terminal (asked twice, hidden) or one line of standard input."""
+    if sys.stdin.isatty():
+        password: str = click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\n")
 
 
 @click.group("tokens")

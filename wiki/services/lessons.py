@@ -279,6 +279,7 @@ def create(
     """
     if author is not None:
         permissions.require_writer(author)
+    permissions.check_municipality(author, None, data.municipality)
     permissions.check_status_change(author, None, data.status)
     findings = [] if privacy_checked else check_privacy(data, None)
     if commit and find(data.slug) is not None:
@@ -321,6 +322,7 @@ def update(
     permissions.require_edit(author, lesson)
     if base_revision != lesson.revision_number:
         raise EditConflict(ConflictInfo(slug, base_revision, lesson.revision_number))
+    permissions.check_municipality(author, lesson, data.municipality)
     permissions.check_status_change(author, lesson.status, data.status)
     current = current_revision(lesson)
     data.slug = lesson.slug  # the slug is the lesson's identity; links depend on it
@@ -328,10 +330,15 @@ def update(
         return SaveResult(lesson, current, changed=False)
     findings = [] if privacy_checked else check_privacy(data, lesson)
     old_status = lesson.status
+    old_municipality = lesson.municipality_id
     try:
         # _write flushes: a writer that took the same revision number between our read and
         # now makes the flush (or the commit) hit the unique (lesson, number) constraint.
         revision = _write(lesson, data, author, comment, author_label)
+        if lesson.municipality_id != old_municipality:
+            from wiki.services import confirmations  # it imports this module
+
+            confirmations.recount(lesson)
         audit.record(
             author,
             action,

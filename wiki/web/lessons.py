@@ -22,6 +22,7 @@ from wiki.services import curation as curation_service
 from wiki.services import diff, lessons, municipalities, permissions, search
 from wiki.services.errors import (
     EditConflict,
+    FieldDenied,
     FieldError,
     PermissionDenied,
     PersonalDataFound,
@@ -142,7 +143,7 @@ def new() -> Any:
     except PersonalDataFound as exc:
         return _form_page(form, is_new=True, findings=exc.findings), 422
     except PermissionDenied as exc:
-        return _form_page(form, is_new=True, errors=[FieldError("status", exc.message)]), 403
+        return _form_page(form, is_new=True, errors=[_refused_field(exc)]), 403
     flash(gettext("The lesson has been saved."), "success")
     _flash_findings(result.findings)
     return redirect(url_for("lessons.view", slug=result.lesson.slug))
@@ -179,13 +180,18 @@ def edit(slug: str) -> Any:
     except PermissionDenied as exc:
         if not permissions.can_edit(viewer(), lesson):
             raise
-        return _form_page(form, lesson=lesson, errors=[FieldError("status", exc.message)]), 403
+        return _form_page(form, lesson=lesson, errors=[_refused_field(exc)]), 403
     _flash_findings(result.findings)
     if result.changed:
         flash(gettext("Saved as revision %(number)s.", number=result.revision.number), "success")
     else:
         flash(gettext("Nothing was changed; no new revision."), "info")
     return redirect(url_for("lessons.view", slug=slug))
+
+
+def _refused_field(error: PermissionDenied) -> FieldError:
+    """Where the form shows a refusal: at the field it names, else at the status."""
+    return FieldError(error.field if isinstance(error, FieldDenied) else "status", error.message)
 
 
 def _flash_findings(findings: list[Any]) -> None:
