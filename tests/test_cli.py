@@ -59,7 +59,7 @@ def test_users_create_without_municipality(runner: Any) -> None:
 def test_users_create_refuses_a_short_password(runner: Any) -> None:
     result = create_user(runner, "kort@example.nl", "--role", "author", password="kort")
     assert result.exit_code != 0
-    assert "password" in result.output
+    assert "Wachtwoord" in result.output
     assert "10" in result.output
     assert users.find_by_email("kort@example.nl") is None
 
@@ -75,7 +75,7 @@ def test_users_create_refuses_an_unknown_role(runner: Any) -> None:
 def test_users_create_suggests_a_close_municipality(runner: Any) -> None:
     result = create_user(runner, "typo@example.nl", "--role", "author", "--municipality", "Tilbrug")
     assert result.exit_code != 0
-    assert "municipality" in result.output
+    assert "Gemeente:" in result.output  # the field by its Dutch name
     assert "Tilbrug" in result.output
     assert "Tilburg" in result.output.replace("Tilbrug", "")
     assert users.find_by_email("typo@example.nl") is None
@@ -89,7 +89,7 @@ def test_users_create_refuses_a_duplicate_and_a_bad_email(runner: Any) -> None:
     assert users.find_by_email("dubbel@example.nl").role == "author"
     bad = create_user(runner, "geen-adres", "--role", "author")
     assert bad.exit_code != 0
-    assert "email" in bad.output
+    assert "E-mailadres:" in bad.output
 
 
 def test_tokens_create_prints_a_working_token(runner: Any, client: Any, make_user: Any) -> None:

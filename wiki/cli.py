@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -156,9 +157,7 @@ def create_user(
     try:
         user = users.create_user(email, password, role, municipality, organisation, name)
     except ValidationFailed as exc:
-        for error in exc.errors:
-            click.echo(f"error: {error.field}: {error.message}", err=True)
-        sys.exit(1)
+        _field_errors(exc)
     click.echo(f"created {user.role} {user.email}")
 
 
@@ -171,9 +170,7 @@ def set_password(email: str) -> None:
     try:
         user = users.set_password(email, password)
     except ValidationFailed as exc:
-        for error in exc.errors:
-            click.echo(f"error: {error.field}: {error.message}", err=True)
-        sys.exit(1)
+        _field_errors(exc)
     except DomainError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
@@ -205,6 +202,18 @@ def _set_active(email: str, active: bool) -> None:
         sys.exit(1)
     db.session.commit()
     click.echo(f"{'enabled' if active else 'disabled'} {user.email}")
+
+
+def _field_errors(failure: ValidationFailed) -> NoReturn:
+    """An account's problems, each under the name the operator knows the field by."""
+    labels = {
+        "email": gettext("Email address"),
+        "password": gettext("Password"),
+        "municipality": gettext("Municipality"),
+    }
+    for error in failure.errors:
+        click.echo(f"error: {labels.get(error.field, error.field)}: {error.message}", err=True)
+    sys.exit(1)
 
 
 def _read_password() -> str:
