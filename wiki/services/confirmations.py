@@ -7,6 +7,7 @@ flagged for curators.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext
@@ -116,13 +117,22 @@ class Summary:
         return len(self.items)
 
 
-def of(lesson: Lesson) -> Summary:
-    """The lesson's confirmations, counted as `recount` counts them."""
-    every = db.session.execute(
-        select(Confirmation)
-        .where(Confirmation.lesson_id == lesson.id)
-        .order_by(Confirmation.created_at)
-    ).scalars()
+def of(lesson: Lesson, *, any_given: bool = True) -> Summary:
+    """The lesson's confirmations, counted as `recount` counts them.
+
+    `any_given=False` (the lesson page knows it from `curation.page_parts`) skips the query:
+    most lessons have none. The lesson's counters cannot tell, as they leave out the
+    experiences of its own municipality.
+    """
+    every = (
+        db.session.execute(
+            select(Confirmation)
+            .where(Confirmation.lesson_id == lesson.id)
+            .order_by(Confirmation.created_at)
+        ).scalars()
+        if any_given
+        else []
+    )
     items: list[Confirmation] = []
     own: list[Confirmation] = []
     for item in every:
