@@ -124,7 +124,7 @@ def of(lesson: Lesson, *, any_given: bool = True) -> Summary:
     most lessons have none. The lesson's counters cannot tell, as they leave out the
     experiences of its own municipality.
     """
-    every = (
+    every: Iterable[Confirmation] = (
         db.session.execute(
             select(Confirmation)
             .where(Confirmation.lesson_id == lesson.id)
