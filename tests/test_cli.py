@@ -59,7 +59,7 @@ def test_users_create_without_municipality(runner: Any) -> None:
 def test_users_create_refuses_a_short_password(runner: Any) -> None:
     result = create_user(runner, "kort@example.nl", "--role", "author", password="kort")
     assert result.exit_code != 0
-    assert "Wachtwoord: minstens 10 tekens" in result.stderr
+    assert "Wachtwoord:" in result.stderr and "10" in result.stderr
     assert users.find_by_email("kort@example.nl") is None
 
 
@@ -74,7 +74,7 @@ def test_users_create_refuses_an_unknown_role(runner: Any) -> None:
 def test_users_create_suggests_a_close_municipality(runner: Any) -> None:
     result = create_user(runner, "typo@example.nl", "--role", "author", "--municipality", "Tilbrug")
     assert result.exit_code != 0
-    assert "municipality" in result.output
+    assert "Gemeente:" in result.output  # the field by its Dutch name
     assert "Tilbrug" in result.output
     assert "Tilburg" in result.output.replace("Tilbrug", "")
     assert users.find_by_email("typo@example.nl") is None

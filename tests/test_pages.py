@@ -75,7 +75,7 @@ def test_home_shows_recent_lessons_and_three_charts_with_true_counts(client, thr
 
 
 def test_lesson_page_renders_markdown_toc_and_metadata(client, make_lesson, make_user):
-    author = make_user(name="Anna de Vries")
+    author = make_user(name="Anna de Vries", municipality="'s-Hertogenbosch")
     body = (
         "## Aanleiding\n\nDe **schulden** liepen op.\n\n"
         "## Aanpak\n\n- keukentafel\n- wijkteam\n\n## Geleerde les\n\nVroeg erbij zijn.\n"

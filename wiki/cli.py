@@ -22,6 +22,7 @@ from wiki.cli_support import (
     friendly_errors,
     needs_database,
 )
+from wiki.extensions import db
 from wiki.services import (
     backup,
     content_io,
@@ -153,14 +154,59 @@ def create_user(
     email: str, role: str, municipality: str | None, organisation: str | None, name: str | None
 ) -> None:
     """Create an account; the password is read from standard input."""
-    if sys.stdin.isatty():
-        password = click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-        if not password:
-            raise fail(gettext("no password on standard input (the first line is the password)"))
+    password = _read_password()
     user = users.create_user(email, password, role, municipality, organisation, name)
     click.echo(gettext("Account created: %(email)s (%(role)s).", email=user.email, role=user.role))
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@with_appcontext
+@needs_database(upgrade=True)
+def set_password(email: str) -> None:
+    """Set a new password (read from standard input); ends all of the user's sessions."""
+    password = _read_password()
+    user = users.set_password(email, password)
+    db.session.commit()
+    click.echo(gettext("Password changed for %(email)s; signed out everywhere.", email=user.email))
+
+
+@users_group.command("disable")
+@click.argument("email")
+@with_appcontext
+@needs_database(upgrade=True)
+def disable_user(email: str) -> None:
+    """Disable an account: its sessions end and its API tokens stop working."""
+    _set_active(email, False)
+
+
+@users_group.command("enable")
+@click.argument("email")
+@with_appcontext
+@needs_database(upgrade=True)
+def enable_user(email: str) -> None:
+    """Enable a disabled account again (it signs in anew)."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    user = users.set_active(email, active)
+    db.session.commit()
+    if active:
+        click.echo(gettext("Account enabled: %(email)s.", email=user.email))
+    else:
+        click.echo(gettext("Account disabled: %(email)s; signed out everywhere.", email=user.email))
+
+
+def _read_password() -> str:
+    """A password from the terminal (asked twice, hidden) or one line of standard input."""
+    if sys.stdin.isatty():
+        password: str = click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
+        return password
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise fail(gettext("no password on standard input (the first line is the password)"))
+    return password
 
 
 @click.group("tokens")

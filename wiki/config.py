@@ -8,7 +8,8 @@ Security settings (all overridable in `instance/config.py` or through the enviro
   Behind a proxy that terminates TLS the app only sees http, so there you must either set
   `LEERWIKI_SESSION_COOKIE_SECURE=true` or set `LEERWIKI_TRUST_PROXY` (the number of proxies in
   front of the app, usually 1; "true" means 1), which applies werkzeug's ProxyFix so that
-  X-Forwarded-Proto/-For/-Host are believed. Only set TRUST_PROXY when such a proxy really
+  X-Forwarded-Proto/-For/-Host are believed (`leerwiki serve` then tells waitress to pass them
+  on; without it waitress drops them). Only set TRUST_PROXY when such a proxy really
   is in front: otherwise any client can forge those headers (and its rate-limit address).
   The remember-me cookie follows the same settings (`REMEMBER_COOKIE_*`).
 - `LOGIN_RATE_LIMIT` (`LEERWIKI_LOGIN_RATE_LIMIT`): failed sign-ins allowed per client address,

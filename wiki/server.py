@@ -28,6 +28,7 @@ import waitress
 from flask import Flask
 from limits import parse_many
 
+from wiki import config as settings
 from wiki.extensions import db
 from wiki.processes import exit_with_parent
 from wiki.services import following, indexing, privacy, privacy_pool
@@ -56,7 +57,14 @@ def serve(
     if processes <= 1:
         following.Follower(app, wakeup).start()
         _warm_in_background()
-        waitress.serve(app, host=host, port=port, threads=threads, ident="leerwiki")
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="leerwiki",
+            clear_untrusted_proxy_headers=clears_proxy_headers(app),
+        )
         return
     listener = socket.create_server((host, port), backlog=1024)
     if meanwhile is not None:
@@ -64,6 +72,18 @@ def serve(
     _prepare_fork(app, processes)
     web = [lambda: _web(app, listener, threads)] * processes
     Supervisor([*web, lambda: following.Follower(app, wakeup).run()]).run()
+
+
+def clears_proxy_headers(app: Flask) -> bool:
+    """Whether waitress drops X-Forwarded-*: yes, unless TRUST_PROXY leaves them to ProxyFix.
+
+    Waitress 3 drops every X-Forwarded-* header from a peer it was not told to trust, so
+    under `serve` TRUST_PROXY would see none. With TRUST_PROXY set, waitress passes them on
+    untouched and the app's ProxyFix (wiki/__init__.py), their one reader, turns them into
+    the client's address, scheme and host, as under any other WSGI server. Without it,
+    waitress keeps dropping them, so a client cannot forge its address.
+    """
+    return settings.proxy_count(app.config["TRUST_PROXY"]) == 0
 
 
 def _warm_in_background() -> None:
@@ -128,7 +148,13 @@ def per_process(limit: str, processes: int) -> str:
 
 def _web(app: Flask, listener: socket.socket, threads: int) -> None:
     _warm_in_background()  # one other child follows the changes and indexes for all
-    waitress.serve(app, sockets=[listener], threads=threads, ident="leerwiki")
+    waitress.serve(
+        app,
+        sockets=[listener],
+        threads=threads,
+        ident="leerwiki",
+        clear_untrusted_proxy_headers=clears_proxy_headers(app),
+    )
 
 
 def _child(work: Callable[[], None], parent: int) -> None:

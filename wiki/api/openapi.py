@@ -346,7 +346,7 @@ def _schemas() -> dict[str, Any]:
             },
         ),
         "Confirmations": _object(
-            ["slug", "counts", "contradicted", "confirmations"],
+            ["slug", "counts", "contradicted", "confirmations", "own_municipality"],
             slug={"type": "string"},
             counts={
                 "type": "object",
@@ -360,6 +360,12 @@ def _schemas() -> dict[str, Any]:
                 "description": "Worked somewhere and did not work somewhere else",
             },
             confirmations={"type": "array", "items": _ref("Confirmation")},
+            own_municipality={
+                "type": "array",
+                "items": _ref("Confirmation"),
+                "description": "Given by the lesson's own municipality before the lesson moved "
+                "there: kept, but not counted",
+            },
         ),
         "NewComment": _object(["body"], body={"type": "string", "minLength": 1, "maxLength": 4000}),
         "Comment": _object(

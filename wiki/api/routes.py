@@ -231,6 +231,7 @@ def list_confirmations(slug: str) -> Any:
             "counts": summary.counts,
             "contradicted": confirmations.contradicted(lesson),
             "confirmations": [confirmations.as_dict(c) for c in summary.items],
+            "own_municipality": [confirmations.as_dict(c) for c in summary.own],
         }
     )
 

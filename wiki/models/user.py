@@ -40,6 +40,10 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember-me cookie: id and epoch."""
+        return f"{self.id}:{self.session_epoch}"
+
 
 class ApiToken(Base):
     """A Bearer token; only its SHA-256 is stored, so a leaked database leaks no token."""

@@ -7,10 +7,11 @@ flagged for curators.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from wiki import labels
@@ -82,40 +83,67 @@ def add(slug: str, actor: User | None, result: str, note: str) -> Confirmation:
     return confirmation
 
 
+def recount(lesson: Lesson) -> None:
+    """Count the lesson's confirmations again after it moved to another municipality (no
+    commit).
+
+    A confirmation stays bound to the municipality that gave it. If a curator moves the
+    lesson into that municipality, it would be the lesson's own town confirming itself: it
+    is kept (and shown apart) but no longer counted; it counts again if the lesson moves on.
+    """
+    rows = db.session.execute(
+        select(Confirmation.result, func.count())
+        .where(
+            Confirmation.lesson_id == lesson.id,
+            Confirmation.municipality_id != lesson.municipality_id,
+        )
+        .group_by(Confirmation.result)
+    ).all()
+    lesson.confirmation_count = sum(n for result, n in rows if result in COUNTED)
+    lesson.contradiction_count = sum(n for result, n in rows if result not in COUNTED)
+
+
 @dataclass
 class Summary:
-    """What a lesson page shows: counts per result and the list by province."""
+    """What a lesson page shows: counts per result and the list by province, and apart from
+    them the experiences the lesson's own municipality gave before the lesson moved there."""
 
     counts: dict[str, int]
     by_province: dict[str, list[Confirmation]]
     items: list[Confirmation]
+    own: list[Confirmation]
 
     @property
     def total(self) -> int:
         return len(self.items)
 
 
-def of(lesson: Lesson) -> Summary:
-    # The lesson's counters cover every confirmation (see `add`): most lessons have none,
-    # and their page needs no query for them.
-    unconfirmed = lesson.confirmation_count == 0 and lesson.contradiction_count == 0
-    items = (
-        []
-        if unconfirmed
-        else list(
-            db.session.execute(
-                select(Confirmation)
-                .where(Confirmation.lesson_id == lesson.id)
-                .order_by(Confirmation.created_at)
-            ).scalars()
-        )
+def of(lesson: Lesson, *, any_given: bool = True) -> Summary:
+    """The lesson's confirmations, counted as `recount` counts them.
+
+    `any_given=False` (the lesson page knows it from `curation.page_parts`) skips the query:
+    most lessons have none. The lesson's counters cannot tell, as they leave out the
+    experiences of its own municipality.
+    """
+    every: Iterable[Confirmation] = (
+        db.session.execute(
+            select(Confirmation)
+            .where(Confirmation.lesson_id == lesson.id)
+            .order_by(Confirmation.created_at)
+        ).scalars()
+        if any_given
+        else []
     )
+    items: list[Confirmation] = []
+    own: list[Confirmation] = []
+    for item in every:
+        (own if item.municipality_id == lesson.municipality_id else items).append(item)
     counts = {result: 0 for result in CONFIRMATION_RESULTS}
     by_province: dict[str, list[Confirmation]] = {}
     for item in items:
         counts[item.result] += 1
         by_province.setdefault(item.municipality.province, []).append(item)
-    return Summary(counts, dict(sorted(by_province.items())), items)
+    return Summary(counts, dict(sorted(by_province.items())), items, own)
 
 
 def contradicted(lesson: Lesson) -> bool:

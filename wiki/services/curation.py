@@ -242,13 +242,14 @@ class PageParts:
     reclassifications: list[Reclassification]
     comments: list[Comment]
     backlinks: list[Lesson]  # those the viewer may see
+    confirmed: bool  # whether any municipality recorded its experience (confirmations.of)
 
 
 def page_parts(lesson: Lesson, viewer: User | None) -> PageParts:
     """Ask once which optional parts a lesson page has, then load only those: most lessons
     have none of them, and each part's own query costs the page more than this one lookup
     (about a quarter of it)."""
-    endorsed, reclassified, commented, linked = map(
+    endorsed, reclassified, commented, linked, confirmed = map(
         bool,
         db.session.execute(
             select(
@@ -256,6 +257,7 @@ def page_parts(lesson: Lesson, viewer: User | None) -> PageParts:
                 exists().where(Reclassification.lesson_id == lesson.id),
                 exists().where(Comment.lesson_id == lesson.id),
                 exists().where(Link.target_slug == lesson.slug),
+                exists().where(Confirmation.lesson_id == lesson.id),
             )
         ).one(),
     )
@@ -264,6 +266,7 @@ def page_parts(lesson: Lesson, viewer: User | None) -> PageParts:
         reclassifications=reclassifications(lesson) if reclassified else [],
         comments=comments.of(lesson) if commented else [],
         backlinks=lessons.backlinks(lesson, viewer) if linked else [],
+        confirmed=confirmed,
     )
 
 

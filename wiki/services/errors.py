@@ -75,6 +75,17 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
+class FieldDenied(PermissionDenied):
+    """Refused because of what one field holds, e.g. a municipality an author may not use."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def details(self) -> dict[str, Any]:
+        return {"fields": {self.field: self.message}}
+
+
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"

@@ -303,6 +303,7 @@ def create(
     """
     if author is not None:
         permissions.require_writer(author)
+    permissions.check_municipality(author, None, data.municipality)
     permissions.check_status_change(author, None, data.status)
     if not privacy_checked:
         findings = check_privacy(data, None)
@@ -354,6 +355,7 @@ def update(
     permissions.require_edit(author, lesson)
     if base_revision != lesson.revision_number:
         raise EditConflict(ConflictInfo(slug, base_revision, lesson.revision_number))
+    permissions.check_municipality(author, lesson, data.municipality)
     permissions.check_status_change(author, lesson.status, data.status)
     current = current_revision(lesson)
     data.slug = lesson.slug  # the slug is the lesson's identity; links depend on it
@@ -364,6 +366,7 @@ def update(
         refuse_personal_data({"comment": comment}, lesson)
     findings = findings or []
     old_status = lesson.status
+    old_municipality = lesson.municipality_id
     try:
         # _write flushes: a writer that took the same revision number between our read and
         # now makes the flush (or the commit) hit the unique (lesson, number) constraint.
@@ -372,6 +375,10 @@ def update(
             data.status in permissions.PUBLIC_STATUSES
         ):
             relink(lesson.slug)
+        if lesson.municipality_id != old_municipality:
+            from wiki.services import confirmations  # it imports this module
+
+            confirmations.recount(lesson)
         audit.record(
             author,
             action,

@@ -1,8 +1,9 @@
 """Who may see and change what. Pages, API and CLI all ask here, so they obey the same rules.
 
-Roles: a reader reads; an author belongs to a municipality or organisation, creates lessons
-and edits those of their own municipality or that they created; a curator (an academic
-workshop) reviews, reclassifies, endorses and curates everywhere; an admin manages accounts
+Roles: a reader reads; an author belongs to a municipality, writes lessons for it and edits
+those of their own municipality or that they created, but never moves a lesson to another
+municipality; a curator (an academic workshop) reviews, reclassifies, endorses, moves and
+curates everywhere; an admin manages accounts
 and may do everything a curator may. `None` as the actor of a write is the operator at the
 command line (import-content), who is trusted.
 """
@@ -16,7 +17,7 @@ from flask_babel import LazyString, gettext, lazy_gettext
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from wiki.models import Lesson, Revision, User
-from wiki.services.errors import PermissionDenied, Unauthenticated
+from wiki.services.errors import FieldDenied, PermissionDenied, Unauthenticated
 
 WRITER_ROLES = ("author", "curator", "admin")
 CURATOR_ROLES = ("curator", "admin")
@@ -148,6 +149,45 @@ def require_edit(user: User | None, lesson: Lesson) -> User | None:
             gettext("you may only edit lessons of your own municipality or lessons you created")
         )
     return user
+
+
+def check_municipality(user: User | None, lesson: Lesson | None, municipality: str) -> None:
+    """Authors write for their own municipality; moving a lesson elsewhere is a curator's act.
+
+    `lesson` is None for a new lesson; `municipality` is the official name it is saved with.
+    Otherwise a colleague's lesson could appear in another town's name, or be moved to
+    another town and then confirmed from one's own.
+    """
+    if user is None or is_curator(user):
+        return
+    if lesson is not None:
+        if lesson.municipality.name != municipality:
+            raise FieldDenied(
+                "municipality",
+                gettext(
+                    "Municipality: only curators may move a lesson to another municipality "
+                    "(this lesson is of %(name)s)",
+                    name=lesson.municipality.name,
+                ),
+            )
+        return
+    own = user.municipality.name if user.municipality is not None else None
+    if own is None:
+        raise FieldDenied(
+            "municipality",
+            gettext(
+                "Municipality: your account belongs to no municipality, so you cannot write "
+                "lessons; ask an administrator to add yours"
+            ),
+        )
+    if municipality != own:
+        raise FieldDenied(
+            "municipality",
+            gettext(
+                "Municipality: you write lessons for your own municipality, %(name)s",
+                name=own,
+            ),
+        )
 
 
 def can_view(user: User | None, lesson: Lesson) -> bool:

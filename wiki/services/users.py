@@ -13,14 +13,13 @@ from sqlalchemy import func, select
 
 from wiki.extensions import db
 from wiki.models import ApiToken, User, utcnow
-from wiki.services import audit, municipalities
+from wiki.services import audit, municipalities, passwords
 from wiki.services.errors import FieldError, NotFound, ValidationFailed
 from wiki.services.validation import unknown_municipality
 from wiki.vocabulary import ROLES
 
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 10
 TOKEN_PREFIX = "lw_"  # noqa: S105 - a visible prefix, not a secret
 # Verifying against a real hash for unknown e-mails keeps the timing the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -50,16 +49,15 @@ def create_user(
             "unknown role '%(role)s'; choose from %(roles)s", role=role, roles=", ".join(ROLES)
         )
         errors.append(FieldError("role", message))
-    if len(password) < MIN_PASSWORD:
-        errors.append(
-            FieldError("password", gettext("at least %(min)s characters", min=MIN_PASSWORD))
-        )
     place = None
     if municipality:
         place = municipalities.get_by_name(municipality)
         if place is None:
             hint = municipalities.directory().suggest(municipality)
             errors.append(FieldError("municipality", unknown_municipality(municipality, hint)))
+    weakness = passwords.problem(password, (email, name, organisation, municipality))
+    if weakness:
+        errors.append(FieldError("password", weakness))
     if errors:
         raise ValidationFailed(errors)
     user = User(
@@ -99,11 +97,65 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_token(email: str) -> str:
-    """A new API token for the user; only its hash is stored, so show it once."""
+def set_password(email: str, password: str) -> User:
+    """Give the account a new password and end all of its sessions (no commit)."""
+    user = _existing(email)
+    municipality = user.municipality.name if user.municipality else None
+    weakness = passwords.problem(password, (user.email, user.name, user.organisation, municipality))
+    if weakness:
+        raise ValidationFailed([FieldError("password", weakness)])
+    user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+    audit.record(None, "user.password", f"user:{user.email}")
+    return user
+
+
+def set_active(email: str, active: bool) -> User:
+    """Enable or disable an account; disabling ends all of its sessions (no commit).
+
+    A disabled account can neither sign in nor use its API tokens (see `user_for_token`).
+    """
+    user = _existing(email)
+    user.active = active
+    if not active:
+        end_sessions(user)
+    audit.record(None, "user.enable" if active else "user.disable", f"user:{user.email}")
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of `user`, on every device, remember-me cookies included (no commit).
+
+    A session names the epoch it was signed in under (`User.get_id`); a new epoch makes the
+    user loader refuse all older ones.
+    """
+    # Raised in SQL: two requests ending sessions at once both count.
+    user.session_epoch = User.session_epoch + 1
+    db.session.flush()
+    db.session.refresh(user, ["session_epoch"])
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The active user a session's "id:epoch" names, if that epoch is still current."""
+    user_id, _, epoch = session_id.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None  # also a session from before epochs: sign in again
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def _existing(email: str) -> User:
     user = find_by_email(email)
     if user is None:
         raise NotFound(gettext("no account for %(email)s", email=email))
+    return user
+
+
+def create_token(email: str) -> str:
+    """A new API token for the user; only its hash is stored, so show it once."""
+    user = _existing(email)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=_digest(token)))
     audit.record(None, "token.create", f"user:{user.email}")

@@ -15,6 +15,7 @@ from wiki import labels
 from wiki.extensions import csrf, db, login_manager
 from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from wiki.models import User
+from wiki.services import users
 from wiki.services.errors import DomainError, database_busy
 from wiki.services.finding_text import KIND_LABELS
 from wiki.vocabulary import (
@@ -59,8 +60,8 @@ def register_web(app: Flask) -> None:
     login_manager.localize_callback = gettext
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        return users.user_for_session(session_id)
 
     app.jinja_env.globals.update(
         THEMES=THEMES,

@@ -21,8 +21,9 @@ from flask_babel import gettext, ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import login_user, logout_user
 
-from wiki.extensions import retry_after_seconds
+from wiki.extensions import db, retry_after_seconds
 from wiki.services import users
+from wiki.web import viewer
 from wiki.web.forms import LoginForm
 
 bp = Blueprint("accounts", __name__)
@@ -100,6 +101,11 @@ def too_many_attempts(error: RateLimitExceeded) -> Response:
 
 @bp.post("/logout")
 def logout() -> Any:
+    user = viewer()
+    if user is not None:
+        # Signing out ends the session on every device, not only this cookie's.
+        users.end_sessions(user)
+        db.session.commit()
     logout_user()
     flash(gettext("You have been signed out."), "info")
     return redirect(url_for("browse.home"))

@@ -56,7 +56,7 @@ def trust_context(lesson: Lesson, user: User | None, parts: curation.PageParts) 
         "is_curator": curator,
         "review_state": parts.review_state,
         "reclassifications": parts.reclassifications,
-        "confirmations": confirmations.of(lesson),
+        "confirmations": confirmations.of(lesson, any_given=parts.confirmed),
         "contradicted": confirmations.contradicted(lesson),
         "comments": parts.comments,
         "status_targets": _status_targets(lesson, user) if can_edit else [],

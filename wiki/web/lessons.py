@@ -27,6 +27,7 @@ from wiki.services import diff, finding_text, lessons, municipalities, permissio
 from wiki.services import history as history_service
 from wiki.services.errors import (
     EditConflict,
+    FieldDenied,
     FieldError,
     PermissionDenied,
     PersonalDataFound,
@@ -165,7 +166,7 @@ def new() -> Any:
     except PersonalDataFound as exc:
         return _form_page(form, is_new=True, findings=exc), 422
     except PermissionDenied as exc:
-        return _form_page(form, is_new=True, errors=[FieldError("status", exc.message)]), 403
+        return _form_page(form, is_new=True, errors=[_refused_field(exc)]), 403
     except ScannerNotReady as exc:
         flash(exc.message, "error")
         return _form_page(form, is_new=True), exc.status, exc.headers()
@@ -207,7 +208,7 @@ def edit(slug: str) -> Any:
     except PermissionDenied as exc:
         if not permissions.can_edit(viewer(), lesson):
             raise
-        return _form_page(form, lesson=lesson, errors=[FieldError("status", exc.message)]), 403
+        return _form_page(form, lesson=lesson, errors=[_refused_field(exc)]), 403
     except ScannerNotReady as exc:
         flash(exc.message, "error")  # the form below keeps everything typed
         return _form_page(form, lesson=lesson), exc.status, exc.headers()
@@ -217,6 +218,11 @@ def edit(slug: str) -> Any:
     else:
         flash(gettext("Nothing was changed; no new revision."), "info")
     return redirect(url_for("lessons.view", slug=slug))
+
+
+def _refused_field(error: PermissionDenied) -> FieldError:
+    """Where the form shows a refusal: at the field it names, else at the status."""
+    return FieldError(error.field if isinstance(error, FieldDenied) else "status", error.message)
 
 
 def _flash_findings(findings: list[Any], data: LessonInput) -> None:
