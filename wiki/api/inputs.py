@@ -107,10 +107,11 @@ def whole_number(name: str, default: int, low: int, high: int) -> int:
     return min(high, max(low, int(raw)))
 
 
-def json_object(*fields: str) -> dict[str, Any]:
-    """The request body as a JSON object; 400 when it is not one (or nests deeper than any
-    lesson), 422 naming each field that holds a NUL or a lone surrogate, and each field not
-    among `fields` when they are given."""
+def json_object(schema: str, *, closed: bool = False) -> dict[str, Any]:
+    """The request body as a JSON object of the document's schema `schema`; 400 when it is not
+    an object (or nests deeper than any lesson), 422 naming each field that holds a NUL or a
+    lone surrogate, has another JSON type than the schema gives it or, when `closed`, is not
+    in the schema at all."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # the parser's own limit, far below a 2 MB body of '['
@@ -129,10 +130,58 @@ def json_object(*fields: str) -> dict[str, Any]:
     if refused:
         message = gettext("contains an invalid character (NUL or a lone surrogate)")
         raise ValidationFailed([FieldError(k, message) for k in refused])
-    unknown = sorted(set(data) - set(fields)) if fields else []
+    properties = _properties(schema)
+    unknown = sorted(set(data) - set(properties)) if closed else []
     if unknown:
         raise ValidationFailed([FieldError(k, gettext("unknown field")) for k in unknown])
+    mistyped = [
+        FieldError(key, gettext("must be of JSON type %(type)s", type=_type_name(properties[key])))
+        for key, value in data.items()
+        if key in properties and not _has_type(value, properties[key])
+    ]
+    if mistyped:
+        raise ValidationFailed(mistyped)
     return data
+
+
+@functools.cache
+def _properties(schema: str) -> dict[str, dict[str, Any]]:
+    """The properties of one of the document's schemas (the document is built once)."""
+    return dict(openapi_document()["components"]["schemas"][schema]["properties"])
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def _has_type(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether a JSON value has the schema's type (and, for a list, its items theirs)."""
+    names = schema.get("type")
+    if names is None:
+        return True
+    for name in [names] if isinstance(names, str) else names:
+        fits = isinstance(value, _JSON_TYPES[name]) and not (
+            isinstance(value, bool) and name in ("integer", "number")
+        )
+        if fits and name == "array" and "items" in schema:
+            fits = all(_has_type(item, schema["items"]) for item in value)
+        if fits:
+            return True
+    return False
+
+
+def _type_name(schema: dict[str, Any]) -> str:
+    names = schema.get("type", "")
+    shown = names if isinstance(names, str) else " | ".join(names)
+    items = schema.get("items", {}).get("type")
+    return f"{shown} ({items})" if shown == "array" and items else shown
 
 
 def _children(value: Any) -> list[Any]:

@@ -80,9 +80,11 @@ _TEXT = {"type": "string", "pattern": "^[^\\u0000\\ud800-\\udfff]*$"}
 # A required text field: something besides white space.
 _FILLED = {
     **_TEXT,
+    "minLength": 1,
     "pattern": "^[^\\u0000\\ud800-\\udfff]*[^\\s\\u0000\\ud800-\\udfff][^\\u0000\\ud800-\\udfff]*$",
 }
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
+_CONTEXT_DEPENDENT = {"required": ["type"], "properties": {"type": {"const": "context-dependent"}}}
 _DATE_TIME = {"type": "string", "format": "date-time"}
 _COUNT = {"type": "integer", "minimum": 0}
 
@@ -105,6 +107,13 @@ def _paging(per_page: int) -> list[dict[str, Any]]:
     ]
 
 
+def _municipality_names() -> list[str]:
+    """Every official name and alias, as the directory resolves them."""
+    from wiki.services.municipalities import directory
+
+    return sorted({name for r in directory().records for name in (r.name, *r.aliases)})
+
+
 def _front_matter() -> dict[str, Any]:
     """The lesson's own fields, as the file format and the validator have them."""
     return {
@@ -117,7 +126,9 @@ def _front_matter() -> dict[str, Any]:
         },
         "municipality": {
             "type": "string",
-            "description": "Name or alias of a Dutch municipality; answers give the official name",
+            "enum": _municipality_names(),
+            "description": "Name or alias of a Dutch municipality (case and accents are "
+            "ignored); answers give the official name",
             "examples": ["Tilburg", "Den Bosch"],
         },
         "type": {"type": "string", "enum": list(TYPES)},
@@ -310,14 +321,31 @@ def _schemas() -> dict[str, Any]:
             per_page={"type": "integer", "minimum": 1, "maximum": 100},
             lessons={"type": "array", "items": _ref("LessonSummary")},
         ),
-        "NewLesson": _lesson_input("title", "municipality", "type", "themes", "owner"),
-        "LessonUpdate": _lesson_input(
-            "base_revision",
-            base_revision={
-                "type": "integer",
-                "description": "The revision the edit started from; 409 if another was saved since",
-            },
-        ),
+        "NewLesson": {
+            **_lesson_input("title", "municipality", "type", "themes", "owner"),
+            # A context-dependent lesson names its local conditions.
+            "if": _CONTEXT_DEPENDENT,
+            "then": {"required": ["context"], "properties": {"context": _FILLED}},
+        },
+        "LessonUpdate": {
+            # The context may be left out (it keeps its value), not emptied.
+            "if": _CONTEXT_DEPENDENT,
+            "then": {"properties": {"context": _FILLED}},
+            **_lesson_input(
+                "base_revision",
+                slug={
+                    "type": "string",
+                    "readOnly": True,
+                    "description": "The lesson's own slug may be sent back; "
+                    "another is refused (422)",
+                },
+                base_revision={
+                    "type": "integer",
+                    "description": "The revision the edit started from; "
+                    "409 if another was saved since",
+                },
+            ),
+        },
         "Revisions": _object(
             ["slug", "revisions"],
             slug={"type": "string"},

@@ -136,6 +136,8 @@ def _lesson_fields(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
     markdown = data.get("markdown", "")
     if not isinstance(markdown, str):
         raise ValidationFailed([FieldError("markdown", gettext("must be text"))])
+    if not isinstance(data.get("comment", ""), str):
+        raise ValidationFailed([FieldError("comment", gettext("must be text"))])
     front_matter = {k: v for k, v in data.items() if k in FRONT_MATTER_KEYS}
     return front_matter, markdown
 
@@ -143,7 +145,7 @@ def _lesson_fields(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
 @bp.post("/lessons")
 def create_lesson() -> Any:
     user = permissions.require_writer(_token_user())
-    payload = json_object()
+    payload = json_object("NewLesson")
     front_matter, markdown = _lesson_fields(payload)
     data = validate(front_matter, markdown)
     result = lessons.create(data, user, str(payload.get("comment", "")))
@@ -159,7 +161,7 @@ def create_lesson() -> Any:
 @bp.put("/lessons/<slug>")
 def update_lesson(slug: str) -> Any:
     user = permissions.require_writer(_token_user())
-    payload = json_object()
+    payload = json_object("LessonUpdate")
     lesson = lessons.get(slug, user)
     base = payload.get("base_revision")
     if isinstance(base, bool) or not isinstance(base, int):
@@ -202,7 +204,7 @@ def list_confirmations(slug: str) -> Any:
 @bp.post("/lessons/<slug>/confirmations")
 def add_confirmation(slug: str) -> Any:
     user = permissions.require_writer(_token_user())
-    payload = json_object("result", "note")
+    payload = json_object("NewConfirmation", closed=True)
     result, note = payload.get("result", ""), payload.get("note", "")
     if not isinstance(result, str) or not isinstance(note, str):
         raise ValidationFailed([FieldError("result", gettext("result and note must be text"))])
@@ -216,7 +218,7 @@ def add_confirmation(slug: str) -> Any:
 @bp.post("/lessons/<slug>/comments")
 def add_comment(slug: str) -> Any:
     user = permissions.require_login(_token_user(), permissions.COMMENT)
-    body = json_object("body").get("body", "")
+    body = json_object("NewComment", closed=True).get("body", "")
     if not isinstance(body, str):
         raise ValidationFailed([FieldError("body", gettext("must be text"))])
     comment = comments.add(slug, user, body)
