@@ -141,7 +141,11 @@ def json_object(schema: str, *, closed: bool = False) -> dict[str, Any]:
     ]
     if mistyped:
         raise ValidationFailed(mistyped)
-    return data
+    # JSON has one kind of number: 1914.0 is the integer 1914 (JSON Schema agrees).
+    return {
+        k: int(v) if isinstance(v, float) and properties.get(k, {}).get("type") == "integer" else v
+        for k, v in data.items()
+    }
 
 
 @functools.cache
@@ -170,6 +174,8 @@ def _has_type(value: Any, schema: dict[str, Any]) -> bool:
         fits = isinstance(value, _JSON_TYPES[name]) and not (
             isinstance(value, bool) and name in ("integer", "number")
         )
+        if name == "integer" and isinstance(value, float):
+            fits = value.is_integer()
         if fits and name == "array" and "items" in schema:
             fits = all(_has_type(item, schema["items"]) for item in value)
         if fits:
