@@ -151,11 +151,15 @@ def _steer(case: Any, app: Flask, token: str) -> dict[str, str]:
     # A body made invalid on purpose stays as it is, so its refusal is what is checked.
     positive = case.meta is None or case.meta.generation.mode.is_positive
     steer = steer and positive
-    # What the document cannot say: a lesson made context-dependent needs a context, and a PUT
-    # that leaves it out keeps the stored one, which a generic lesson does not have.
+    # What the document cannot say, as it depends on the stored lesson: a context-dependent
+    # lesson needs a context, and a PUT that leaves it out keeps the stored one (a generic
+    # lesson has none) while an empty one clears it (a context-dependent lesson needs it).
     body = case.body if isinstance(case.body, dict) else {}
-    if case.method == "PUT" and positive and body.get("type") == "context-dependent":
-        body.setdefault("context", "Alleen waar het wijkteam de schuldhulp zelf doet.")
+    if case.method == "PUT" and positive:
+        if not str(body.get("context", "-")).strip():
+            del body["context"]
+        if body.get("type") == "context-dependent":
+            body.setdefault("context", "Alleen waar het wijkteam de schuldhulp zelf doet.")
     if case.method == "PUT" and isinstance(case.body, dict) and slug in SEEDED and steer:
         current = app.test_client().get(f"/api/v1/lessons/{slug}", headers=headers)
         if current.status_code == 200:  # an earlier save may have moved it out of sight
