@@ -74,14 +74,15 @@ _BAD_PARAMETER = _error(
 )
 
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-# Text the API accepts: no NUL (PostgreSQL can neither store nor compare it) and no lone
-# surrogate (not Unicode); both are refused, 422 in a body and 400 in a query parameter.
-_TEXT = {"type": "string", "pattern": "^[^\\u0000\\ud800-\\udfff]*$"}
+# Text the API accepts: no NUL (PostgreSQL can neither store nor compare it), refused with 422
+# in a body and 400 in a query parameter. Lone surrogates (not Unicode) are refused as well;
+# the pattern leaves them out, as generators cannot use a surrogate range in a pattern.
+_TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
 # A required text field: something besides white space.
 _FILLED = {
     **_TEXT,
     "minLength": 1,
-    "pattern": "^[^\\u0000\\ud800-\\udfff]*[^\\s\\u0000\\ud800-\\udfff][^\\u0000\\ud800-\\udfff]*$",
+    "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
 }
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 _CONTEXT_DEPENDENT = {"required": ["type"], "properties": {"type": {"const": "context-dependent"}}}
@@ -543,7 +544,8 @@ def _document() -> dict[str, Any]:
             "description": "Lessons learned in the Dutch social domain. Writes need a Bearer token "
             "(`leerwiki tokens create EMAIL`); reads take one optionally. Every error is "
             '`{"error": {"code", "message"}}`; messages are Dutch unless `Accept-Language` '
-            "prefers English (`en`). Text may not contain NUL characters (refused).",
+            "prefers English (`en`). Text may not contain NUL characters or lone surrogates "
+            "(refused). Unknown query parameters are refused (400 invalid-parameter).",
         },
         "servers": [{"url": API_PREFIX}],
         "components": {
