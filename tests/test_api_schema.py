@@ -205,8 +205,9 @@ LESSON = {
 REFUSALS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("GET", "/lessons", {"query": {"page": "²"}}, 400, "bad-request"),  # '²'.isdigit()
     ("GET", "/search", {"query": {"per_page": "²"}}, 400, "bad-request"),
-    ("GET", "/lessons", {"query": {"tag": NUL}}, 400, "bad-request"),
-    ("GET", "/lessons", {"query": {"province": NUL}}, 400, "bad-request"),
+    ("GET", "/lessons", {"query": {"tag": NUL}}, 400, "invalid-parameter"),
+    ("GET", "/lessons", {"query": {"province": NUL}}, 400, "invalid-parameter"),
+    ("GET", "/search", {"query": {"type": f"a{NUL}"}}, 400, "invalid-parameter"),
     # Outside the enums: refused before any filter is read.
     (
         "GET",

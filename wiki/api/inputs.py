@@ -77,8 +77,13 @@ def check_query() -> None:
                     allowed=allowed,
                 ),
             )
-        options = schema.get("enum")
+        options, pattern = schema.get("enum"), schema.get("pattern")
         for value in request.args.getlist(name):
+            if pattern is not None and not re.search(pattern, value):
+                raise InvalidParameter(
+                    name,
+                    gettext("'%(name)s' contains an invalid character (NUL)", name=shorten(name)),
+                )
             if options is not None and value not in options:
                 raise InvalidParameter(
                     name,
