@@ -78,7 +78,12 @@ def check_query() -> None:
                 ),
             )
         options, pattern = schema.get("enum"), schema.get("pattern")
-        for value in request.args.getlist(name):
+        values = request.args.getlist(name)
+        if len(values) > 1 and schema.get("type") != "array":
+            raise InvalidParameter(
+                name, gettext("'%(name)s' may be given only once", name=shorten(name))
+            )
+        for value in values:
             if pattern is not None and not re.search(pattern, value):
                 raise InvalidParameter(
                     name,
