@@ -96,9 +96,14 @@ def test_paging(client: Any, sample: None) -> None:
     assert (item["revision"], item["url"]) == (1, "/api/v1/lessons/alpha-in-den-bosch")
 
 
-@pytest.mark.parametrize("query", ["page=abc", "per_page=abc", "page=-1"])
+@pytest.mark.parametrize("query", ["page=abc", "per_page=abc", "page=1.5"])
 def test_bad_paging_is_400(client: Any, query: str) -> None:
     assert_error(client.get(f"/api/v1/lessons?{query}"), 400, "bad-request")
+
+
+def test_paging_below_one_is_clamped_as_documented(client: Any) -> None:
+    answer = client.get("/api/v1/lessons?page=-1&per_page=0").get_json()
+    assert (answer["page"], answer["per_page"]) == (1, 1)
 
 
 def test_get_lesson(client: Any, make_lesson: Any) -> None:

@@ -11,7 +11,7 @@ from wiki.services import users
 
 def test_a_validation_error_is_english_with_accept_language_en(client: Any, make_user: Any) -> None:
     token = users.create_token(make_user(role="author").email)
-    body = {**lesson_fields(year="vorig jaar", owner=""), "markdown": "## Aanleiding\n\nTekst.\n"}
+    body = {**lesson_fields(year=1800, owner=""), "markdown": "## Aanleiding\n\nTekst.\n"}
     answers = {}
     for language in ("en", None):
         headers = {"Authorization": f"Bearer {token}"}
@@ -23,10 +23,11 @@ def test_a_validation_error_is_english_with_accept_language_en(client: Any, make
 
     english, dutch = answers["en"], answers[None]
     assert english["code"] == dutch["code"] == "invalid"  # codes and keys never change
-    assert english["fields"]["year"] == "'vorig jaar' is not a year"
-    assert dutch["fields"]["year"] == "'vorig jaar' is geen jaartal"
+    assert english["fields"]["year"] == "1800 is not between 1900 and 2100"
+    assert dutch["fields"]["year"] == "1800 ligt niet tussen 1900 en 2100"
     assert english["fields"]["owner"] == "required field is missing"
     assert dutch["fields"]["owner"] == "verplicht veld ontbreekt"
     assert dutch["message"] == (
-        "Eigenaar: verplicht veld ontbreekt; Jaar van de ervaring: 'vorig jaar' is geen jaartal"
+        "Eigenaar: verplicht veld ontbreekt; "
+        "Jaar van de ervaring: 1800 ligt niet tussen 1900 en 2100"
     )

@@ -15,6 +15,9 @@ from wiki.extensions import db
 # beyond pool_size are closed after use and opened anew, which on SQLite also re-reads the
 # schema (a profile of the load run showed 4-5% of the server's time in connecting).
 POOL_SIZE = 16
+# The largest value of an integer column on PostgreSQL (SQLite's are wider): a number past it
+# in a URL or a parameter names nothing, and sent as a query parameter it would be refused.
+INTEGER_MAX = 2**31 - 1
 
 
 def engine_options(url: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import yaml
 from flask_babel import gettext
 from frontmatter.default_handlers import YAMLHandler
 
+from wiki.services.errors import shorten
 from wiki.vocabulary import FRONT_MATTER_KEYS
 
 _HANDLER = YAMLHandler()
@@ -59,9 +60,21 @@ def parse(data: bytes) -> LessonFile:
         ) from exc
     try:
         meta = yaml.load(raw_yaml, Loader=_Loader)  # noqa: S506 - a safe loader
+    except _AliasFound as exc:
+        raise FileFormatError(
+            "front matter",
+            gettext(
+                "invalid YAML (line %(line)s): YAML aliases (&/*) are not supported",
+                line=exc.line + 2,
+            ),
+        ) from exc
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of 4,300+ digits
+        raise FileFormatError(
+            "front matter", gettext("invalid YAML: %(problem)s", problem=shorten(str(exc)))
+        ) from exc
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = shorten(getattr(exc, "problem", None) or str(exc))
         message = (
             gettext(
                 "invalid YAML (line %(line)s): %(problem)s", line=where.line + 2, problem=problem
@@ -107,8 +120,46 @@ def _present(value: Any) -> bool:
     return value not in (None, "", [])
 
 
+class _AliasFound(Exception):
+    """The front matter repeats a node through an alias (*name)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"alias at line {line + 1}")
+        self.line = line
+
+
 # libyaml's safe loader when present (about 10x faster on bulk imports), else the pure one.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, refusing aliases: a few hundred bytes of nested aliases (a "billion
+    laughs") expand into billions of values once validated or shown, and the file format
+    has no use for them."""
+
+    def get_single_node(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().get_single_node()
+        if node is not None:
+            _refuse_aliases(node)
+        return node
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Raise _AliasFound when any node is reached twice (an alias shares its anchor's node).
+
+    Iterative, and each node is visited once, so the walk costs what the text costs."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _AliasFound(node.start_mark.line)
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
 
 
 class _Dumper(yaml.SafeDumper):

@@ -14,6 +14,7 @@ from wiki.vocabulary import (
     TYPES,
 )
 
+API_PREFIX = "/api/v1"
 _SCHEMAS = "#/components/schemas/"
 
 
@@ -51,7 +52,10 @@ def _object(required: list[str], **properties: Any) -> dict[str, Any]:
 
 # Every write refuses the same way before it looks at the lesson.
 _WRITE_ERRORS = {
-    "400": _error("The body is not a JSON object (code bad-request)"),
+    "400": _error(
+        "The body is not a JSON object or nests too deeply (code bad-request), or an unknown "
+        "query parameter (code invalid-parameter)"
+    ),
     "401": _error("No, a malformed, an unknown or a revoked token (code unauthenticated)"),
     "403": _error("The account may not do this (code forbidden)"),
     "413": _error("The body is larger than the server accepts"),
@@ -64,34 +68,61 @@ _WRITE_ERRORS = {
 _OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
 _READ_401 = _error("A malformed, unknown or revoked token (code unauthenticated)")
 _NOT_FOUND = _error("No such lesson, or one the caller may not see (code not-found)")
-_BAD_PAGING = _error("A paging parameter is not a whole number (code bad-request)")
+_BAD_PAGING = _error(
+    "A paging parameter is not a whole number (code bad-request); an unknown parameter or a "
+    "value outside an enum (code invalid-parameter)"
+)
+_BAD_PARAMETER = _error(
+    "A query parameter the operation does not take, or a value outside its enum "
+    "(code invalid-parameter, naming the `parameter`)"
+)
 
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+# Text the API accepts: no NUL (PostgreSQL can neither store nor compare it), refused with 422
+# in a body and 400 in a query parameter. Lone surrogates (not Unicode) are refused as well;
+# the pattern leaves them out, as generators cannot use a surrogate range in a pattern.
+_TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
+# A required text field: something besides white space.
+_FILLED = {
+    **_TEXT,
+    "minLength": 1,
+    "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
+_CONTEXT_DEPENDENT = {"required": ["type"], "properties": {"type": {"const": "context-dependent"}}}
 _DATE_TIME = {"type": "string", "format": "date-time"}
 _COUNT = {"type": "integer", "minimum": 0}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    if schema.get("type") == "string" and "enum" not in schema:
+        schema = {**_TEXT, **schema}
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
 def _paging(per_page: int) -> list[dict[str, Any]]:
     """The paging pair every listing takes; out-of-range numbers are clamped, not refused."""
     return [
-        _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1"),
+        _query("page", {"type": "integer"}, "Page number, from 1 (smaller numbers count as 1)"),
         _query(
             "per_page",
-            {"type": "integer", "minimum": 1, "maximum": 100},
-            f"Items per page (default {per_page}, at most 100)",
+            {"type": "integer"},
+            f"Items per page (default {per_page}; clamped to 1 to 100)",
         ),
     ]
+
+
+def _municipality_names() -> list[str]:
+    """Every official name and alias, as the directory resolves them."""
+    from wiki.services.municipalities import directory
+
+    return sorted({name for r in directory().records for name in (r.name, *r.aliases)})
 
 
 def _front_matter() -> dict[str, Any]:
     """The lesson's own fields, as the file format and the validator have them."""
     return {
-        "title": {"type": "string", "maxLength": 200},
+        "title": {**_FILLED, "maxLength": 200},
         "slug": {
             "type": "string",
             "maxLength": 120,
@@ -100,12 +131,14 @@ def _front_matter() -> dict[str, Any]:
         },
         "municipality": {
             "type": "string",
-            "description": "Name or alias of a Dutch municipality; answers give the official name",
+            "enum": _municipality_names(),
+            "description": "Name or alias of a Dutch municipality (case and accents are "
+            "ignored); answers give the official name",
             "examples": ["Tilburg", "Den Bosch"],
         },
         "type": {"type": "string", "enum": list(TYPES)},
         "context": {
-            "type": "string",
+            **_TEXT,
             "maxLength": 5000,
             "description": "Required when type is context-dependent: the local conditions",
         },
@@ -116,22 +149,22 @@ def _front_matter() -> dict[str, Any]:
         },
         "level": {"type": "string", "enum": list(LEVELS)},
         "domain": {"type": "string", "enum": list(DOMAINS)},
-        "tags": {"type": "array", "items": {"type": "string", "maxLength": 80}},
-        "owner": {"type": "string", "maxLength": 200, "description": "Person or team"},
-        "organisation": {"type": "string", "maxLength": 200},
+        "tags": {"type": "array", "items": {**_TEXT, "maxLength": 80}},
+        "owner": {**_FILLED, "maxLength": 200, "description": "Person or team"},
+        "organisation": {**_TEXT, "maxLength": 200},
         "year": {"type": "integer", "minimum": 1900, "maximum": 2100},
         "status": {"type": "string", "enum": list(STATUSES), "default": "published"},
         "evidence": {"type": "string", "enum": list(EVIDENCE)},
-        "summary": {"type": "string", "maxLength": 1000},
-        "active_elements": {"type": "array", "items": {"type": "string", "maxLength": 200}},
-        "target_group": {"type": "string", "maxLength": 500},
+        "summary": {**_TEXT, "maxLength": 1000},
+        "active_elements": {"type": "array", "items": {**_TEXT, "maxLength": 200}},
+        "target_group": {**_TEXT, "maxLength": 500},
     }
 
 
 def _read_only() -> dict[str, Any]:
     """What a lesson answer adds to the front matter; ignored when a client sends it back."""
     return {
-        "markdown": {"type": "string", "description": "The body, Markdown"},
+        "markdown": {**_TEXT, "description": "The body, Markdown"},
         "html": {"type": "string", "readOnly": True, "description": "The body, rendered"},
         "revision": {"type": "integer", "minimum": 1, "readOnly": True},
         "province": {"type": "string", "readOnly": True},
@@ -171,7 +204,7 @@ def _lesson_input(*required: str, **extra: Any) -> dict[str, Any]:
         "properties": {
             **_front_matter(),
             **_read_only(),
-            "comment": {"type": "string", "description": "Edit summary"},
+            "comment": {**_TEXT, "description": "Edit summary"},
             **extra,
         },
     }
@@ -236,6 +269,10 @@ def _schemas() -> dict[str, Any]:
                             "type": "integer",
                             "description": "edit-conflict: the revision saved in between",
                         },
+                        "parameter": {
+                            "type": "string",
+                            "description": "invalid-parameter: the query parameter refused",
+                        },
                     },
                 }
             },
@@ -294,14 +331,31 @@ def _schemas() -> dict[str, Any]:
             per_page={"type": "integer", "minimum": 1, "maximum": 100},
             lessons={"type": "array", "items": _ref("LessonSummary")},
         ),
-        "NewLesson": _lesson_input("title", "municipality", "type", "themes", "owner"),
-        "LessonUpdate": _lesson_input(
-            "base_revision",
-            base_revision={
-                "type": "integer",
-                "description": "The revision the edit started from; 409 if another was saved since",
-            },
-        ),
+        "NewLesson": {
+            **_lesson_input("title", "municipality", "type", "themes", "owner"),
+            # A context-dependent lesson names its local conditions.
+            "if": _CONTEXT_DEPENDENT,
+            "then": {"required": ["context"], "properties": {"context": _FILLED}},
+        },
+        "LessonUpdate": {
+            # The context may be left out (it keeps its value), not emptied.
+            "if": _CONTEXT_DEPENDENT,
+            "then": {"properties": {"context": _FILLED}},
+            **_lesson_input(
+                "base_revision",
+                slug={
+                    "type": "string",
+                    "readOnly": True,
+                    "description": "The lesson's own slug may be sent back; "
+                    "another is refused (422)",
+                },
+                base_revision={
+                    "type": "integer",
+                    "description": "The revision the edit started from; "
+                    "409 if another was saved since",
+                },
+            ),
+        },
         "Revisions": _object(
             ["slug", "revisions"],
             slug={"type": "string"},
@@ -335,16 +389,18 @@ def _schemas() -> dict[str, Any]:
             province={"type": "string"},
             created_at=_DATE_TIME,
         ),
-        "NewConfirmation": _object(
-            ["result", "note"],
-            result={"type": "string", "enum": list(CONFIRMATION_RESULTS)},
-            note={
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 1000,
-                "description": "The context in your municipality",
-            },
-        ),
+        "NewConfirmation": {
+            **_object(
+                ["result", "note"],
+                result={"type": "string", "enum": list(CONFIRMATION_RESULTS)},
+                note={
+                    **_FILLED,
+                    "maxLength": 1000,
+                    "description": "The context in your municipality",
+                },
+            ),
+            "additionalProperties": False,
+        },
         "Confirmations": _object(
             ["slug", "counts", "contradicted", "confirmations", "own_municipality"],
             slug={"type": "string"},
@@ -367,7 +423,10 @@ def _schemas() -> dict[str, Any]:
                 "there: kept, but not counted",
             },
         ),
-        "NewComment": _object(["body"], body={"type": "string", "minLength": 1, "maxLength": 4000}),
+        "NewComment": {
+            **_object(["body"], body={**_FILLED, "maxLength": 4000}),
+            "additionalProperties": False,
+        },
         "Comment": _object(
             ["id", "body", "created_at"],
             id={"type": "integer"},
@@ -461,6 +520,16 @@ _EXAMPLE_LESSON = {
 
 def openapi_document() -> dict[str, Any]:
     """The API description, built from the same vocabularies the validator uses."""
+    document = _document()
+    for item in document["paths"].values():
+        for operation in item.values():
+            # Every operation checks its query parameters against this document (inputs.py).
+            operation["responses"].setdefault("400", _BAD_PARAMETER)
+    return document
+
+
+def _document() -> dict[str, Any]:
+    """The document, less the refusal every operation shares."""
     search_filters = [
         _query("q", {"type": "string"}, "Words; field filters such as gemeente:Tilburg work too"),
         _query("municipality", {"type": "string"}, "Name or alias"),
@@ -476,7 +545,7 @@ def openapi_document() -> dict[str, Any]:
         _query(
             "sort",
             {"type": "string", "enum": ["relevance", "newest", "confirmed"]},
-            "Order (default relevance; unknown values are read as relevance)",
+            "Order (default relevance)",
         ),
     ]
     listing_filters = [
@@ -499,9 +568,10 @@ def openapi_document() -> dict[str, Any]:
             "description": "Lessons learned in the Dutch social domain. Writes need a Bearer token "
             "(`leerwiki tokens create EMAIL`); reads take one optionally. Every error is "
             '`{"error": {"code", "message"}}`; messages are Dutch unless `Accept-Language` '
-            "prefers English (`en`). Text may not contain NUL characters (refused).",
+            "prefers English (`en`). Text may not contain NUL characters or lone surrogates "
+            "(refused). Unknown query parameters are refused (400 invalid-parameter).",
         },
-        "servers": [{"url": "/api/v1"}],
+        "servers": [{"url": API_PREFIX}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _schemas(),
@@ -516,7 +586,8 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json("LessonPage", "A page of lessons"),
                         "400": _error(
                             "A paging parameter is not a whole number, or a filter holds a NUL "
-                            "character (code bad-request)"
+                            "character (code bad-request); an unknown parameter or a value "
+                            "outside an enum (code invalid-parameter)"
                         ),
                         "401": _READ_401,
                     },

@@ -8,7 +8,8 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext
 
 from wiki import rendering
-from wiki.api.openapi import openapi_document
+from wiki.api.inputs import BadRequest, check_query, json_object, whole_number
+from wiki.api.openapi import API_PREFIX, openapi_document
 from wiki.models import User
 from wiki.services import (
     comments,
@@ -21,7 +22,6 @@ from wiki.services import (
     users,
 )
 from wiki.services.errors import (
-    DomainError,
     FieldError,
     NotFound,
     Unauthenticated,
@@ -30,7 +30,8 @@ from wiki.services.errors import (
 from wiki.services.validation import validate
 from wiki.vocabulary import FRONT_MATTER_KEYS
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
+bp.before_request(check_query)
 
 MAX_PER_PAGE = 100
 READ_ONLY_KEYS = {
@@ -44,11 +45,6 @@ READ_ONLY_KEYS = {
     "contradictions",
     "findings",
 }
-
-
-class BadRequest(DomainError):
-    status = 400
-    code = "bad-request"
 
 
 def _token_user() -> User | None:
@@ -65,43 +61,12 @@ def _token_user() -> User | None:
     return user
 
 
-def _has_nul(value: Any) -> bool:
-    """A NUL character anywhere in the value (PostgreSQL cannot store or compare it)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 @bp.url_value_preprocessor
 def _refuse_nul_in_path(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """No lesson has a NUL in its slug: answer 404 before the database is asked."""
     slug = (values or {}).get("slug")
     if isinstance(slug, str) and "\x00" in slug:
         raise NotFound(gettext("lesson '%(slug)s' does not exist", slug=slug.replace(chr(0), "")))
-
-
-def _json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest(gettext("the body must be a JSON object (Content-Type: application/json)"))
-    refused = sorted(str(k) for k, v in data.items() if _has_nul(k) or _has_nul(v))
-    if refused:
-        message = gettext("contains an invalid character (NUL)")
-        raise ValidationFailed([FieldError(k, message) for k in refused])
-    return data
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit()):  # '²'.isdigit() is true, int('²') fails
-        raise BadRequest(gettext("'%(name)s' must be a whole number", name=name))
-    return min(high, max(low, int(raw)))
 
 
 def _text_arg(name: str) -> str | None:
@@ -120,7 +85,7 @@ def openapi() -> Any:
 @bp.get("/lessons")
 def list_lessons() -> Any:
     user = _token_user()
-    per_page = _int_arg("per_page", 25, 1, MAX_PER_PAGE)
+    per_page = whole_number("per_page", 25, 1, MAX_PER_PAGE)
     page = lessons.listing(
         user,
         municipality=_text_arg("municipality"),
@@ -129,7 +94,7 @@ def list_lessons() -> Any:
         theme=_text_arg("theme"),
         tag=_text_arg("tag"),
         status=_text_arg("status"),
-        page=_int_arg("page", 1, 1, 10**6),
+        page=whole_number("page", 1, 1, 10**6),
         per_page=per_page,
     )
     return jsonify(
@@ -172,6 +137,8 @@ def _lesson_fields(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
     markdown = data.get("markdown", "")
     if not isinstance(markdown, str):
         raise ValidationFailed([FieldError("markdown", gettext("must be text"))])
+    if not isinstance(data.get("comment", ""), str):
+        raise ValidationFailed([FieldError("comment", gettext("must be text"))])
     front_matter = {k: v for k, v in data.items() if k in FRONT_MATTER_KEYS}
     return front_matter, markdown
 
@@ -179,7 +146,7 @@ def _lesson_fields(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
 @bp.post("/lessons")
 def create_lesson() -> Any:
     user = permissions.require_writer(_token_user())
-    payload = _json_body()
+    payload = json_object("NewLesson")
     front_matter, markdown = _lesson_fields(payload)
     data = validate(front_matter, markdown)
     result = lessons.create(data, user, str(payload.get("comment", "")))
@@ -195,7 +162,7 @@ def create_lesson() -> Any:
 @bp.put("/lessons/<slug>")
 def update_lesson(slug: str) -> Any:
     user = permissions.require_writer(_token_user())
-    payload = _json_body()
+    payload = json_object("LessonUpdate")
     lesson = lessons.get(slug, user)
     base = payload.get("base_revision")
     if isinstance(base, bool) or not isinstance(base, int):
@@ -239,7 +206,7 @@ def list_confirmations(slug: str) -> Any:
 @bp.post("/lessons/<slug>/confirmations")
 def add_confirmation(slug: str) -> Any:
     user = permissions.require_writer(_token_user())
-    payload = _json_body()
+    payload = json_object("NewConfirmation", closed=True)
     result, note = payload.get("result", ""), payload.get("note", "")
     if not isinstance(result, str) or not isinstance(note, str):
         raise ValidationFailed([FieldError("result", gettext("result and note must be text"))])
@@ -253,7 +220,7 @@ def add_confirmation(slug: str) -> Any:
 @bp.post("/lessons/<slug>/comments")
 def add_comment(slug: str) -> Any:
     user = permissions.require_login(_token_user(), permissions.COMMENT)
-    body = _json_body().get("body", "")
+    body = json_object("NewComment", closed=True).get("body", "")
     if not isinstance(body, str):
         raise ValidationFailed([FieldError("body", gettext("must be text"))])
     comment = comments.add(slug, user, body)
@@ -293,9 +260,9 @@ def search_lessons() -> Any:
         request.args.get("q", ""),
         _token_user(),
         filters={name: request.args.get(name, "") for name in search.FILTER_NAMES},
-        page=_int_arg("page", 1, 1, 500),
+        page=whole_number("page", 1, 1, 500),
         sort=request.args.get("sort", "relevance"),
-        per_page=_int_arg("per_page", search.PER_PAGE, 1, MAX_PER_PAGE),
+        per_page=whole_number("per_page", search.PER_PAGE, 1, MAX_PER_PAGE),
     )
     return jsonify(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,28 @@ from wiki.labels import Labels, label
 from wiki.rendering_limits import TooComplex
 from wiki.services.finding_text import describe
 
+# The longest value a message repeats back (a title, a municipality, a YAML value ...), and the
+# longest message about one field: input is echoed so people can find it, never in full, so a
+# megabyte of input cannot become a megabyte of error.
+ECHO_LIMIT = 60
+MESSAGE_LIMIT = 500
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 2, 4, 4
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = ECHO_LIMIT
+
+
+def shorten(value: Any, limit: int = ECHO_LIMIT) -> str:
+    """A value as a message may show it: at most `limit` characters (then '…'), on one line,
+    with control characters and lone surrogates escaped."""
+    if isinstance(value, str):
+        text = value[: limit + 1]
+    elif isinstance(value, int) and value.bit_length() > 14_000:
+        text = "…"  # str() refuses more than 4,300 digits (and no one reads them)
+    else:
+        text = _REPR.repr(value)  # bounded work however large or deep the value is
+    shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[: limit + 1])
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
 
 class DomainError(Exception):
     """Base class; `code` is the stable machine-readable error code of the API."""
@@ -22,6 +45,7 @@ class DomainError(Exception):
     retry_after: int | None = None  # seconds, sent as Retry-After (with a 503)
 
     def __init__(self, message: str) -> None:
+        message = shorten(message, MESSAGE_LIMIT)  # the backstop for a value echoed in full
         super().__init__(message)
         self.message = message
 
@@ -39,6 +63,10 @@ class FieldError:
 
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        self.field = shorten(self.field)
+        self.message = shorten(self.message, MESSAGE_LIMIT)
 
 
 class ValidationFailed(DomainError):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from wiki import rendering, rendering_limits
+from wiki.database import INTEGER_MAX
 from wiki.extensions import db
 from wiki.models import (
     Lesson,
@@ -37,6 +38,7 @@ from wiki.services.errors import (
     SlugTaken,
     TooComplexText,
     ValidationFailed,
+    shorten,
 )
 from wiki.services.validation import LessonInput, validate
 
@@ -114,14 +116,22 @@ def current_revision(lesson: Lesson) -> Revision:
 
 def get_revision(lesson: Lesson, number: int) -> Revision:
     """Revision `number` of a lesson, or NotFound."""
-    revision = db.session.execute(
-        select(Revision)
-        .options(joinedload(Revision.author))
-        .where(Revision.lesson_id == lesson.id, Revision.number == number)
-    ).scalar_one_or_none()
+    revision = (
+        None
+        if not 1 <= number <= INTEGER_MAX
+        else db.session.execute(
+            select(Revision)
+            .options(joinedload(Revision.author))
+            .where(Revision.lesson_id == lesson.id, Revision.number == number)
+        ).scalar_one_or_none()
+    )
     if revision is None:
         raise NotFound(
-            gettext("lesson '%(slug)s' has no revision %(number)s", slug=lesson.slug, number=number)
+            gettext(
+                "lesson '%(slug)s' has no revision %(number)s",
+                slug=lesson.slug,
+                number=shorten(number, 20),
+            )
         )
     return revision
 
@@ -257,7 +267,7 @@ def listing(
         query = query.where(Lesson.tags.any(Tag.name == tag.lower()))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     ordering = Lesson.updated_at.desc() if order == "updated" else Lesson.title
-    page = max(1, page)
+    page = max(1, min(page, INTEGER_MAX // max(1, per_page)))  # an offset the database can take
     items = db.session.execute(
         query.options(selectinload(Lesson.themes))
         .order_by(ordering, Lesson.id)

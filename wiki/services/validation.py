@@ -13,7 +13,7 @@ from flask_babel import gettext
 from wiki.lessonfile import normalise_body
 from wiki.rendering_limits import MAX_LENGTH, TooComplex, check
 from wiki.services import municipalities
-from wiki.services.errors import FieldError, ValidationFailed, describe_refusal
+from wiki.services.errors import FieldError, ValidationFailed, describe_refusal, shorten
 from wiki.vocabulary import (
     DOMAINS,
     EVIDENCE,
@@ -29,6 +29,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200
 MAX_SLUG = 120
 MAX_BODY = MAX_LENGTH  # what the renderer accepts (wiki/rendering_limits.py)
+MAX_NAME = 200  # a municipality name or alias is far shorter; longer input gets no suggestions
 # Paths under /lessons/ that are pages of their own, so no lesson may take them as its slug.
 RESERVED_SLUGS = frozenset({"new", "preview"})
 
@@ -151,17 +152,31 @@ def _text(fm: dict[str, Any], key: str, errors: list[FieldError], limit: int = 5
     value = fm.get(key)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or isinstance(value, (list, dict)):
+    if not _scalar(value):
         errors.append(FieldError(key, gettext("must be text")))
         return None
     text = str(value).strip()
-    if "\x00" in text:
+    if has_invalid_character(text):
         errors.append(FieldError(key, gettext("contains an invalid character")))
         return None
     if len(text) > limit:
         errors.append(FieldError(key, gettext("is longer than %(max)s characters", max=limit)))
         return None
     return text or None
+
+
+def _scalar(value: Any) -> bool:
+    """Text, or a number YAML read from text (not a list, mapping, date or boolean)."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def has_invalid_character(text: str) -> bool:
+    """NUL (PostgreSQL can neither store nor compare it) or a lone surrogate (not Unicode text:
+    no database driver can encode it); JSON can carry both."""
+    return _INVALID_CHARACTER.search(text) is not None
+
+
+_INVALID_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
 def _slug(fm: dict[str, Any], title: str | None, errors: list[FieldError]) -> str:
@@ -175,6 +190,9 @@ def _slug(fm: dict[str, Any], title: str | None, errors: list[FieldError]) -> st
                 FieldError("slug", gettext("cannot be derived from the title; give a slug"))
             )
         return slug
+    if not _scalar(given):
+        errors.append(FieldError("slug", gettext("must be text")))
+        return ""
     slug = str(given).strip()
     if not SLUG_RE.match(slug) or len(slug) > MAX_SLUG:
         errors.append(
@@ -182,7 +200,7 @@ def _slug(fm: dict[str, Any], title: str | None, errors: list[FieldError]) -> st
                 "slug",
                 gettext(
                     "'%(slug)s' is not a valid slug (lower-case letters, digits and '-')",
-                    slug=slug,
+                    slug=shorten(slug),
                 ),
             )
         )
@@ -197,10 +215,13 @@ def _municipality(fm: dict[str, Any], errors: list[FieldError]) -> str | None:
     value = fm.get("municipality")
     if value in (None, ""):
         return None
-    name = str(value)
-    record = municipalities.directory().resolve(name)
+    if not isinstance(value, str) or has_invalid_character(value):
+        errors.append(FieldError("municipality", gettext("must be text")))
+        return None
+    name = value
+    record = municipalities.directory().resolve(name) if len(name) <= MAX_NAME else None
     if record is None:
-        suggestions = municipalities.directory().suggest(name)
+        suggestions = municipalities.directory().suggest(name) if len(name) <= MAX_NAME else []
         errors.append(FieldError("municipality", unknown_municipality(name, suggestions)))
         return None
     return record.name
@@ -211,11 +232,11 @@ def unknown_municipality(name: str, suggestions: list[str]) -> str:
     message: str = (
         gettext(
             "unknown municipality '%(name)s'; did you mean %(suggestions)s?",
-            name=name,
+            name=shorten(name),
             suggestions=", ".join(suggestions),
         )
         if suggestions
-        else gettext("unknown municipality '%(name)s'", name=name)
+        else gettext("unknown municipality '%(name)s'", name=shorten(name))
     )
     return message
 
@@ -226,6 +247,9 @@ def _choice(
     value = fm.get(key)
     if value in (None, ""):
         return None
+    if not _scalar(value):
+        errors.append(FieldError(key, gettext("must be text")))
+        return None
     text = str(value).strip().lower()
     if text not in allowed:
         errors.append(
@@ -233,7 +257,7 @@ def _choice(
                 key,
                 gettext(
                     "'%(value)s' is not allowed; choose from: %(options)s",
-                    value=value,
+                    value=shorten(value),
                     options=", ".join(allowed),
                 ),
             )
@@ -252,6 +276,9 @@ def _list(fm: dict[str, Any], key: str, errors: list[FieldError]) -> list[str]:
         items = [str(v).strip() for v in value]
     else:
         errors.append(FieldError(key, gettext("must be a list of texts")))
+        return []
+    if any(has_invalid_character(item) for item in items):
+        errors.append(FieldError(key, gettext("contains an invalid character")))
         return []
     result: list[str] = []
     for item in items:
@@ -272,11 +299,11 @@ def _themes(fm: dict[str, Any], errors: list[FieldError]) -> list[str]:
             message = (
                 gettext(
                     "unknown theme '%(theme)s' (did you mean '%(suggestion)s'?)",
-                    theme=theme,
+                    theme=shorten(theme),
                     suggestion=close[0],
                 )
                 if close
-                else gettext("unknown theme '%(theme)s'", theme=theme)
+                else gettext("unknown theme '%(theme)s'", theme=shorten(theme))
             )
             errors.append(FieldError("themes", message))
             return []
@@ -292,7 +319,9 @@ def _tags(fm: dict[str, Any], errors: list[FieldError]) -> list[str]:
                 FieldError(
                     "tags",
                     gettext(
-                        "tag '%(tag)s…' is longer than %(max)s characters", tag=tag[:20], max=80
+                        "tag '%(tag)s' is longer than %(max)s characters",
+                        tag=shorten(tag, 20),
+                        max=80,
                     ),
                 )
             )
@@ -305,16 +334,24 @@ def _year(fm: dict[str, Any], errors: list[FieldError]) -> int | None:
     value = fm.get("year")
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not (
-        isinstance(value, int)
-        or (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit())
-    ):
-        errors.append(FieldError("year", gettext("'%(value)s' is not a year", value=value)))
+    if (
+        isinstance(value, bool)
+        or not (
+            isinstance(value, int)
+            or (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit())
+        )
+        or len(str(value).strip()) > 4
+    ):  # 4,300+ digits make int() raise; no year has five
+        errors.append(
+            FieldError("year", gettext("'%(value)s' is not a year", value=shorten(value)))
+        )
         return None
     year = int(value)
     if not 1900 <= year <= 2100:
         errors.append(
-            FieldError("year", gettext("%(year)s is not between 1900 and 2100", year=year))
+            FieldError(
+                "year", gettext("%(year)s is not between 1900 and 2100", year=shorten(year, 20))
+            )
         )
         return None
     return year

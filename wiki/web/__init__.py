@@ -10,8 +10,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from wiki import labels
+from wiki.database import INTEGER_MAX
 from wiki.extensions import csrf, db, login_manager
 from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from wiki.models import User
@@ -42,10 +44,19 @@ def viewer() -> User | None:
     return user if isinstance(user, User) else None
 
 
+class DatabaseInteger(IntegerConverter):
+    """`<int:...>` in every route: a number past what an integer column holds matches no
+    route (404) instead of reaching the database, which would refuse it (a 500)."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, max: int = INTEGER_MAX) -> None:  # noqa: A002 - werkzeug's name
+        super().__init__(url_map, fixed_digits=fixed_digits, max=max)
+
+
 def register_web(app: Flask) -> None:
     """Attach the HTML blueprints, the login loader, error handlers and headers."""
     from wiki.web import accounts, browse, curation, language, lessons, search
 
+    app.url_map.converters["int"] = DatabaseInteger  # before any route is added
     app.register_blueprint(browse.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(lessons.bp)
@@ -116,9 +127,16 @@ def register_web(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         code = (error.name or "error").lower().replace(" ", "-")
         known = HTTP_MESSAGES.get(error.code or 500)
-        return _error_response(
-            error.code or 500, code, str(known) if known else error.description or ""
+        response = app.make_response(
+            _error_response(
+                error.code or 500, code, str(known) if known else error.description or ""
+            )
         )
+        # Keep what the exception says besides its body: Allow on a 405, Retry-After on a 429.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

@@ -27,15 +27,21 @@ from wiki.web import viewer
 from wiki.web.forms import LoginForm
 
 bp = Blueprint("accounts", __name__)
+MAX_NEXT = 2000  # longer than any page of ours needs
 FAILED_LOGIN_STATUS = 401  # the status of refused credentials: only these count towards the limit
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect to another host after login."""
-    if not target:
+    """Only same-site paths: never redirect to another host after login.
+
+    Browsers read a backslash as a slash and drop tabs and line breaks, so a backslash or a
+    tab after the first slash leads off-site; a line break would also split the header."""
+    if not target or len(target) > MAX_NEXT or not target.startswith("/"):
+        return url_for("browse.home")
+    if "\\" in target or any(c.isspace() or not c.isprintable() for c in target):
         return url_for("browse.home")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return url_for("browse.home")
     return target
 

@@ -109,7 +109,7 @@ def _flash_error(error: DomainError) -> None:
 
 def _base(form: Any) -> int:
     raw = (form.base_revision.data or "").strip()
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):  # int() refuses '²', 5,000 digits
         abort(400, gettext("base_revision is missing"))
     return int(raw)
 

@@ -241,7 +241,7 @@ def _flash_findings(findings: list[Any], data: LessonInput) -> None:
 
 def _base_revision(form: LessonForm | RevertForm) -> int:
     raw = (form.base_revision.data or "").strip()
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):  # int() refuses '²', 5,000 digits
         abort(400, gettext("base_revision is missing"))
     return int(raw)
 
