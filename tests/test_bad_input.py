@@ -347,3 +347,24 @@ def test_405_answers_carry_allow(
     assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
     if url.startswith("/api/"):
         assert _error(response)["code"] == "method-not-allowed"
+
+
+@pytest.mark.parametrize("title", ["学习与合作", "\u0081", "— · —"])
+def test_a_title_without_latin_letters_gets_a_stable_slug(client, make_user, title):
+    """A title that yields no slug used to be refused (schemathesis found it); now it gets one
+    from its text, and the same title twice is refused as taken."""
+    author = make_user("author")
+    headers = {"Authorization": f"Bearer {users.create_token(author.email)}"}
+    body = {
+        "title": title,
+        "municipality": "Tilburg",
+        "type": "generic",
+        "themes": ["armoede-en-schulden"],
+        "owner": "Wijkteam",
+        "markdown": "## Aanleiding\n\nTekst.",
+    }
+    first = client.post("/api/v1/lessons", json=body, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["slug"].startswith("les-")
+    assert client.get(first.headers["Location"]).status_code == 200
+    assert client.post("/api/v1/lessons", json=body, headers=headers).status_code == 409

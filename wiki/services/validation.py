@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -186,9 +187,10 @@ def _slug(fm: dict[str, Any], title: str | None, errors: list[FieldError]) -> st
         if slug in RESERVED_SLUGS:
             slug += "-les"
         if title and not slug:
-            errors.append(
-                FieldError("slug", gettext("cannot be derived from the title; give a slug"))
-            )
+            # A title without a Latin letter or digit ("学习", "—") still gets a stable address:
+            # the same title gives the same slug, so a second one is refused as taken.
+            digest = hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest()
+            slug = f"les-{digest[:10]}"
         return slug
     if not _scalar(given):
         errors.append(FieldError("slug", gettext("must be text")))
