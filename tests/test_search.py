@@ -240,8 +240,13 @@ HOSTILE = [
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_never_fail(client: Any, add: Any, query: str) -> None:
     add("doel", "Schuldhulp in de wijk.")
-    data = api(client, q=query)
-    assert isinstance(data["total"], int) and data["total"] == len(data["hits"])
+    if "\x00" in query:  # the API refuses a NUL by name (its document's text pattern)
+        answer = client.get("/api/v1/search", query_string={"q": query})
+        assert answer.status_code == 400
+        assert answer.get_json()["error"]["parameter"] == "q"
+    else:
+        data = api(client, q=query)
+        assert isinstance(data["total"], int) and data["total"] == len(data["hits"])
     page = client.get("/search", query_string={"q": query})
     assert page.status_code == 200
 

@@ -139,7 +139,7 @@ def drifted(three: list[str]) -> None:
 def test_reindex_rebuilds(runner: Any, client: Any, drifted: None) -> None:
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
-    assert "indexed 3 lessons" in result.stdout
+    assert "3 lessen geïndexeerd" in result.stdout
     assert check(runner) == (0, [CLEAN])
     assert search_total(client, "schuldhulp") == (3, ["drie", "een", "twee"])
     assert search_total(client, "nieuwe titel") == (1, ["een"])
