@@ -612,32 +612,9 @@ def invalidate_links_to(slugs: list[str]) -> None:
     older revisions only lose their cache and render when next shown.
     """
     shows_missing = Revision.html_cache.contains('class="wikilink missing"')
-    current = Revision.number == Lesson.revision_number
     for start in range(0, len(slugs), 500):
         sources = select(Link.source_id).where(Link.target_slug.in_(slugs[start : start + 500]))
-        stale = (
-            db.session.execute(
-                select(Revision)
-                .join(Lesson, Lesson.id == Revision.lesson_id)
-                .where(Revision.lesson_id.in_(sources), shows_missing, current)
-            )
-            .scalars()
-            .all()
-        )
-        for revision in stale:
-            result = _render(revision.body)
-            revision.html_cache, revision.toc_cache = result.html, result.toc_json()
-        current_number = select(Lesson.revision_number).where(Lesson.id == Revision.lesson_id)
-        db.session.execute(
-            sql_update(Revision)
-            .where(
-                Revision.lesson_id.in_(sources),
-                shows_missing,
-                Revision.number < current_number.scalar_subquery(),
-            )
-            .values(html_cache=None, toc_cache=None)
-            .execution_options(synchronize_session=False)
-        )
+        _render_again(sources, shows_missing)
 
 
 def relink(slug: str) -> None:
@@ -648,12 +625,19 @@ def relink(slug: str) -> None:
     older revisions of those lessons lose their cache. Old revisions of lessons whose current
     text no longer links here keep their render: it shows what was public when it was made.
     """
-    sources = select(Link.source_id).where(Link.target_slug == slug)
+    _render_again(select(Link.source_id).where(Link.target_slug == slug))
+
+
+def _render_again(sources: Any, *only: Any) -> None:
+    """Render the current revisions of the lessons `sources` selects again (those matching
+    `only`), and drop the cached render of their older revisions."""
     stale = (
         db.session.execute(
             select(Revision)
             .join(Lesson, Lesson.id == Revision.lesson_id)
-            .where(Revision.lesson_id.in_(sources), Revision.number == Lesson.revision_number)
+            .where(
+                Revision.lesson_id.in_(sources), Revision.number == Lesson.revision_number, *only
+            )
         )
         .scalars()
         .all()
@@ -666,6 +650,7 @@ def relink(slug: str) -> None:
         sql_update(Revision)
         .where(
             Revision.lesson_id.in_(sources),
+            *only,
             Revision.number < current_number.scalar_subquery(),
         )
         .values(html_cache=None, toc_cache=None)
