@@ -59,6 +59,7 @@ def prepare(app: Flask, processes: int) -> Callable[[], None] | None:
         log.info(gettext("Search index repaired: %(summary)s", summary=drift.summary()))
     _announce_scanner()
     if first_start:
+        setup.expect_samples()
         count = len(content_io.lesson_files(content_dir))
         log.info(
             gettext(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import flask_migrate
@@ -13,6 +14,21 @@ from sqlalchemy import func, make_url, select
 from wiki.extensions import db
 from wiki.models import Lesson
 from wiki.services import content_io
+
+# Set while a first start waits for the privacy scanner before importing the sample lessons,
+# so pages can say why the new wiki is still empty (per process: under `serve --processes`
+# only the interim worker, forked while it is set, shows it).
+_samples_pending = threading.Event()
+
+
+def samples_pending() -> bool:
+    """Whether this process's first start is still to import the sample lessons."""
+    return _samples_pending.is_set()
+
+
+def expect_samples() -> None:
+    """Mark the sample lessons as on their way (until load_content_if_empty has run)."""
+    _samples_pending.set()
 
 
 def upgrade_database() -> None:
@@ -38,9 +54,12 @@ def sqlite_file() -> Path | None:
 
 def load_content_if_empty(content_dir: Path) -> content_io.ImportReport | None:
     """Import `content_dir` when the wiki has no lessons yet; None when it already has some."""
-    if not content_dir.is_dir() or not is_empty():
-        return None
-    return content_io.import_folder(content_dir)
+    try:
+        if not content_dir.is_dir() or not is_empty():
+            return None
+        return content_io.import_folder(content_dir)
+    finally:
+        _samples_pending.clear()
 
 
 def is_empty() -> bool:

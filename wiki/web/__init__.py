@@ -17,7 +17,7 @@ from wiki.database import INTEGER_MAX
 from wiki.extensions import csrf, db, login_manager
 from wiki.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from wiki.models import User
-from wiki.services import users
+from wiki.services import setup, users
 from wiki.services.errors import DomainError, database_busy
 from wiki.services.finding_text import KIND_LABELS
 from wiki.vocabulary import (
@@ -88,6 +88,7 @@ def register_web(app: Flask) -> None:
         field_label=labels.label,
         COLLECTION_LABELS=labels.COLLECTION,
         KIND_LABELS=KIND_LABELS,
+        samples_pending=setup.samples_pending,
     )
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["datetime"] = _datetime
