@@ -55,7 +55,9 @@ def prepare(app: Flask, processes: int) -> Callable[[], None] | None:
     content_dir = Path(app.config["CONTENT_DIR"])
     first_start = content_dir.is_dir() and setup.is_empty()
     drift = indexing.repair()
-    if not drift.clean:
+    if not drift.clean and setup.is_empty():
+        log.info(gettext("Search index created."))
+    elif not drift.clean:
         log.info(gettext("Search index repaired: %(summary)s", summary=drift.summary()))
     _announce_scanner()
     if first_start:

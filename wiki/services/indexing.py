@@ -231,14 +231,14 @@ def heal(wait: bool = False, suspect: IndexUnavailable | None = None) -> str | N
                 return None
             # Every lesson is missing from it: rebuilt in place, nothing to set aside.
             problem = IndexUnavailable("empty while the database holds lessons", missing=True)
-        log.warning("search index %s: %s; rebuilding it from the database", index.path, problem)
+        # A new, empty wiki has no index yet: creating it is routine, not a warning.
+        report = log.debug if problem.missing and not lesson_count() else log.warning
+        report("search index %s: %s; rebuilding it from the database", index.path, problem)
         if not problem.missing:
             log.warning("the damaged index was moved to %s", index.set_aside())
         started = time.perf_counter()
         count = _rebuild(None)
-        log.warning(
-            "search index rebuilt: %d lessons in %.1f s", count, time.perf_counter() - started
-        )
+        report("search index rebuilt: %d lessons in %.1f s", count, time.perf_counter() - started)
         return problem.reason
 
 
