@@ -106,6 +106,16 @@ def view_revision(slug: str, number: int) -> str:
     user = viewer()
     lesson = lessons.get(slug, user)
     revision = history_service.get(lesson, number, user)
+    return _revision_page(
+        lesson,
+        revision,
+        sees_all=permissions.sees_all_revisions(user, lesson),
+        redact_form=_redact_form(user, lesson, revision.number),
+    )
+
+
+def _revision_page(lesson: Any, revision: Any, *, sees_all: bool, redact_form: Any) -> str:
+    """An older revision shown as the lesson page is, read-only."""
     return render_template(
         "lessons/view.html",
         lesson=lesson,
@@ -116,8 +126,8 @@ def view_revision(slug: str, number: int) -> str:
         can_edit=False,
         old_revision=True,
         as_markup=rendering.as_markup,
-        sees_all=permissions.sees_all_revisions(user, lesson),
-        redact_form=_redact_form(user, lesson, revision.number),
+        sees_all=sees_all,
+        redact_form=redact_form,
     )
 
 
@@ -446,19 +456,8 @@ def redact(slug: str, number: int) -> Any:
             flash(error.message, "error")
         if isinstance(exc, PersonalDataFound):
             flash(gettext("Not saved: %(reason)s", reason=exc.message), "error")
-        return render_template(  # the form again, with what was typed
-            "lessons/view.html",
-            lesson=lesson,
-            revision=revision,
-            fm=revision.front_matter,
-            rendered=lessons.rendered(revision),
-            backlinks=[],
-            can_edit=False,
-            old_revision=True,
-            as_markup=rendering.as_markup,
-            sees_all=True,
-            redact_form=form,
-        ), 422
+        # The form again, with what was typed.
+        return _revision_page(lesson, revision, sees_all=True, redact_form=form), 422
     db.session.commit()  # the redaction and its audit event together
     flash(gettext("Revision %(number)s has been redacted.", number=number), "success")
     return redirect(url_for("lessons.history", slug=slug))
